@@ -1,0 +1,12 @@
+#include <ostream>
+
+#include "engine/app/commands.h"
+
+namespace irwell::app {
+
+int check_command(const Args&, std::ostream&, std::ostream& err) {
+  err << "irwell check: not implemented yet\n";
+  return 2;
+}
+
+}  // namespace irwell::app
