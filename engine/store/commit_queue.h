@@ -1,0 +1,93 @@
+#pragma once
+// CommitQueue: group commit. One writer thread owns the store's write path; sessions submit
+// messages and are told when (and only when) the transaction holding theirs has committed.
+//
+// Why: SQLite has one writer and each durable commit costs an fsync. The writer takes EVERYTHING
+// waiting (up to max_batch) into one transaction, commits once, then completes every waiter;
+// whatever is submitted while that commit runs forms the next batch. So 32 connections share one
+// fsync instead of paying 32 (DESIGN.md property 2). There are no timers: a lone message is
+// committed at once.
+//
+// Contract:
+// - submit() is thread-safe and never blocks on the disk. `done` runs on the writer thread after
+//   MessageStore::commit() returned for the batch holding the message: with its CommitOutcome
+//   (committed, or a duplicate of a committed original) or with the batch's error (nothing of
+//   it stored; the caller NAKs). `done` must be short and must not throw: post to the caller's
+//   own executor from it. It is called exactly once per submit().
+// - After a failed batch the writer carries on with the next one (accepting resumes when the
+//   disk has space again).
+// - Duplicates are looked up within `duplicate_window` before the clock's now() at commit time.
+// - stop() (and the destructor) commits everything already submitted, then joins the writer.
+//   A submit() after stop() gets an error at once, on the caller's thread.
+// - The store must outlive the queue; nothing else may call its commit() meanwhile.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/core/clock.h"
+#include "engine/core/result.h"
+#include "engine/store/message_store.h"
+
+namespace irwell::store {
+
+struct CommitQueueOptions {
+  size_t max_batch = 1024;
+  Duration duplicate_window = std::chrono::hours(24);  // zero turns duplicate detection off
+};
+
+// Counters for metrics, since construction.
+struct CommitQueueCounters {
+  uint64_t batches = 0;        // transactions committed
+  uint64_t messages = 0;       // messages completed in committed batches (duplicates included)
+  uint64_t duplicates = 0;     // of those, found to be duplicates (not stored)
+  uint64_t largest_batch = 0;  // messages in the largest batch attempted
+  uint64_t commit_errors = 0;  // batches that failed (every waiter got the error)
+  uint64_t failed_messages = 0;
+};
+
+class CommitQueue {
+ public:
+  using Done = std::function<void(Result<CommitOutcome>)>;
+
+  CommitQueue(MessageStore& store, const Clock& clock, CommitQueueOptions o = {});
+  ~CommitQueue();  // stop()
+  CommitQueue(const CommitQueue&) = delete;
+  CommitQueue& operator=(const CommitQueue&) = delete;
+
+  void start();
+  void stop();
+
+  void submit(NewMessage&& m, Done done);
+  // Submitted and not yet completed (queued or in the batch being committed).
+  size_t pending() const;
+  CommitQueueCounters counters() const;
+
+ private:
+  void run();
+  // Takes what is waiting (up to max_batch) and commits it; false when nothing was waiting.
+  bool commit_waiting(std::unique_lock<std::mutex>& lock);
+
+  MessageStore& store_;
+  const Clock& clock_;
+  const CommitQueueOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<NewMessage> queued_;  // guarded by mutex_
+  std::vector<Done> queued_done_;   // guarded by mutex_, parallel to queued_
+  bool stopping_ = false;           // guarded by mutex_
+  bool stopped_ = false;            // guarded by mutex_
+  std::thread writer_;
+
+  std::atomic<size_t> pending_{0};
+  std::atomic<uint64_t> batches_{0}, messages_{0}, duplicates_{0}, largest_batch_{0},
+      commit_errors_{0}, failed_messages_{0};
+};
+
+}  // namespace irwell::store
