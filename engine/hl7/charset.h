@@ -1,0 +1,39 @@
+#pragma once
+// Character sets (HL7-EDGE-CASES F1-F5): MSH-18 names (table 0211) and decoding to UTF-8.
+//
+// Contract: pure functions, never throw, never fail: undecodable input is decoded by a stated
+// fallback instead. Supported names (case-insensitive, surrounding spaces ignored):
+//   "" and "ASCII"                  -> bytes < 0x80 as is; any other bytes as below for "";
+//   "8859/1" (Latin-1)              -> each byte is its code point;
+//   "8859/15" (Latin-9)             -> Latin-1 with the eight 8859-15 differences;
+//   "WINDOWS-1252" / "CP1252"       -> Latin-1 with 0x80-0x9F mapped as Windows-1252;
+//   "UNICODE UTF-8", "UTF-8", "UNICODE" -> UTF-8: passed through; invalid bytes become U+FFFD.
+// Any other name (JIS, GB, KS, BIG-5, UTF-16/32 which MLLP cannot carry, A10) and the
+// empty name: valid UTF-8 is passed through, otherwise bytes are read as 8859/1.
+// resolve_charset() is the rule the parser uses (documented in message.h, F2/F3).
+#include <string>
+#include <string_view>
+
+namespace irwell::hl7 {
+
+std::string to_utf8(std::string_view bytes, std::string_view charset);
+bool is_valid_utf8(std::string_view bytes);
+bool is_ascii(std::string_view bytes);
+
+// Canonical charset names returned by resolve_charset() and Message::charset().
+inline constexpr std::string_view kAscii = "ASCII";
+inline constexpr std::string_view kLatin1 = "8859/1";
+inline constexpr std::string_view kUtf8 = "UNICODE UTF-8";
+
+// The character set to decode a message with, from its MSH-18 repetition 1 (`declared`), the
+// listener's default (`fallback`, may be "") and the message bytes:
+//  - declared non-empty: the declared name (trimmed; "UTF-8"/"UNICODE" -> kUtf8), EXCEPT that a
+//    single-byte declaration (ASCII, 8859/n, Windows-1252) over bytes that are valid UTF-8 with
+//    at least one multi-byte sequence resolves to kUtf8 (F3: MSH-18 lies; real Latin-1 text is
+//    practically never valid multi-byte UTF-8);
+//  - declared empty, fallback non-empty: the same rule applied to `fallback`;
+//  - both empty: pure ASCII -> kAscii, valid UTF-8 -> kUtf8, otherwise kLatin1 (F2).
+std::string resolve_charset(std::string_view declared, std::string_view fallback,
+                            std::string_view bytes);
+
+}  // namespace irwell::hl7

@@ -1,0 +1,27 @@
+#pragma once
+// HL7 v2 escape sequences (HL7-EDGE-CASES E1-E8), against a message's own delimiters.
+//
+// Contract: pure functions on bytes, never throw. unescape() decodes the delimiter escapes
+// \F\ \S\ \T\ \R\ \E\ (written with d.escape) and keeps every other sequence verbatim:
+// \H\ \N\ \.br\ \.sp..\ \Xhh..\ \Zxx\ \Cxxyy\ \Mxxyyzz\ and malformed ones (unknown letter,
+// unterminated, empty `\\`) are returned exactly as written (E2-E6), so nothing is lost; call
+// it on a leaf value (after splitting, E1). escape() writes each delimiter character and the
+// escape character in `text` as its escape sequence, CR as \X0D\ and LF as \X0A\ (E8); the
+// truncation character is data and is not escaped (C5). unescape(escape(t)) == t for any t
+// that contains no escape-sequence-like text.
+#include <string>
+#include <string_view>
+
+#include "engine/hl7/delimiters.h"
+
+namespace irwell::hl7 {
+
+std::string unescape(std::string_view wire, const Delimiters& d);
+std::string escape(std::string_view text, const Delimiters& d);
+
+// True when `wire` contains the escape character (a fast check before unescape()).
+inline bool needs_unescape(std::string_view wire, const Delimiters& d) {
+  return wire.find(d.escape) != std::string_view::npos;
+}
+
+}  // namespace irwell::hl7
