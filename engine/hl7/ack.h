@@ -22,10 +22,10 @@
 //          `ERR||seg^seq^field^rep^comp^subcomp|code^text^HL70357|severity|||||user_message`
 //        An error with an empty `segment` has no location. An empty `text` is replaced by the
 //        table 0357 description of `code`.
-// All text (MSA-3, error texts) is escaped against the inbound delimiters (\F\ \S\ \T\ \R\
-// \E\, and CR/LF as \X0D\ \X0A\). Raw inbound fields are copied as they are: they are already
-// encoded with those delimiters. When no MSH was found (B8) the ACK uses `|^~\&`, an empty
-// MSA-2, MSH-11 `P` and MSH-12 `2.5.1` (so the 2.5 ERR layout it carries is declared).
+// All text (MSA-3, error texts) is escaped against the inbound delimiters: \F\ \S\ \T\ \R\ \E\ for
+// the delimiters, \X0D\ and \X0A\ for CR and LF. Raw inbound fields are copied as they are: they
+// are already encoded with those delimiters. When no MSH was found (B8) the ACK uses `|^~\&`, an
+// empty MSA-2, MSH-11 `P` and MSH-12 `2.5.1` (so the 2.5 ERR layout it carries is declared).
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -106,8 +106,9 @@ bool should_send_app_ack(std::string_view msh16, bool accepted);
 
 // Reading a reply (sender side): the MSA of an ACK payload, split with the reply's own
 // delimiters. code/control_id are MSA-1/MSA-2 raw (compare control_id with the raw MSH-10 that
-// was sent); text is MSA-3 unescaped; errors holds one readable line per ERR segment, e.g.
-// "101 required field missing at PID-5: Patient name is required". nullopt: no MSA segment.
+// was sent); text is MSA-3 unescaped; errors holds one readable line per ERR segment (per ERR-1
+// repetition in the pre-2.5 layout), e.g. "101 required field missing at PID-5: Patient name is
+// required", with " (severity W)" for warnings. nullopt: no MSA segment.
 struct AckReply {
   std::string code;
   std::string control_id;

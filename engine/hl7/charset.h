@@ -17,6 +17,10 @@
 namespace irwell::hl7 {
 
 std::string to_utf8(std::string_view bytes, std::string_view charset);
+// The reverse, for writing UTF-8 text into a message: for the single-byte sets above
+// (8859/1, 8859/15, Windows-1252) each character becomes its byte, or '?' when the set has no
+// such character; for every other name the UTF-8 bytes are returned unchanged.
+std::string from_utf8(std::string_view text, std::string_view charset);
 bool is_valid_utf8(std::string_view bytes);
 bool is_ascii(std::string_view bytes);
 

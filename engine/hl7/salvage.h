@@ -26,7 +26,7 @@ struct SalvagedHeader {
   bool found_msh = false;
   char field = '|';
   std::string encoding_chars = "^~\\&";
-  bool encoding_chars_replaced = false;  // MSH-2 was missing or invalid; defaults used
+  bool encoding_chars_replaced = false;  // MSH-2 was empty, short or invalid: defaults used
   // Raw wire fields MSH-3..6 (whole HD with subcomponents).
   std::string sending_application, sending_facility, receiving_application, receiving_facility;
   std::string datetime;                       // MSH-7 raw

@@ -1,0 +1,112 @@
+#include "engine/hl7/salvage.h"
+
+#include <vector>
+
+namespace irwell::hl7 {
+namespace {
+
+constexpr std::string_view kDefaultEncodingChars = "^~\\&";
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+bool is_blank(char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\t'; }
+
+bool is_alnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+// C6: a delimiter is printable ASCII (not space) and not a letter or digit.
+bool is_delimiter_char(char c) { return c >= 0x21 && c <= 0x7E && !is_alnum(c); }
+
+// "MSH|", "FHS|" ...: the segment ID followed by a usable field separator.
+bool starts_header(std::string_view seg, std::string_view id) {
+  return seg.size() >= 4 && seg.starts_with(id) && is_delimiter_char(seg[3]);
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    size_t at = s.find(sep);
+    out.push_back(s.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    s.remove_prefix(at + 1);
+  }
+}
+
+// The part of `s` before the first of the given delimiters.
+std::string_view before_any(std::string_view s, std::string_view delims) {
+  return s.substr(0, s.find_first_of(delims));
+}
+
+// C4: MSH-2 verbatim when valid, completed with defaults when short; empty when unusable.
+std::string encoding_chars_from(std::string_view msh2, char field) {
+  if (msh2.empty() || msh2.size() > 5) return {};
+  std::string chars(msh2);
+  for (size_t i = chars.size(); i < kDefaultEncodingChars.size(); ++i) {
+    chars += kDefaultEncodingChars[i];
+  }
+  for (size_t i = 0; i < chars.size(); ++i) {
+    if (!is_delimiter_char(chars[i]) || chars[i] == field) return {};
+    if (chars.find(chars[i], i + 1) != std::string::npos) return {};  // duplicate
+  }
+  return chars;
+}
+
+}  // namespace
+
+SalvagedHeader salvage_header(std::string_view bytes) {
+  SalvagedHeader h;
+  if (bytes.starts_with(kUtf8Bom)) bytes.remove_prefix(kUtf8Bom.size());
+
+  // B3/J1: skip blank lines and leading FHS/BHS to reach the MSH segment.
+  std::string_view seg;
+  for (;;) {
+    size_t first = 0;
+    while (first < bytes.size() && is_blank(bytes[first])) ++first;
+    bytes.remove_prefix(first);
+    size_t end = bytes.find_first_of("\r\n");
+    seg = bytes.substr(0, end);
+    if (starts_header(seg, "FHS") || starts_header(seg, "BHS")) {
+      if (end == std::string_view::npos) return h;
+      bytes.remove_prefix(end);
+      continue;
+    }
+    break;
+  }
+  if (!starts_header(seg, "MSH")) return h;
+
+  h.found_msh = true;
+  h.field = seg[3];
+  // fields[0] = "MSH", fields[1] = MSH-2, fields[i] = MSH-(i+1) (C1).
+  std::vector<std::string_view> fields = split(seg, h.field);
+  std::string_view msh2 = fields.size() > 1 ? fields[1] : std::string_view();
+  std::string chars = encoding_chars_from(msh2, h.field);
+  h.encoding_chars_replaced = chars.empty() || chars.size() != msh2.size();
+  if (!chars.empty()) h.encoding_chars = std::move(chars);
+
+  auto msh = [&](size_t n) -> std::string {
+    return n - 1 < fields.size() ? std::string(fields[n - 1]) : std::string();
+  };
+  h.sending_application = msh(3);
+  h.sending_facility = msh(4);
+  h.receiving_application = msh(5);
+  h.receiving_facility = msh(6);
+  h.datetime = msh(7);
+  h.message_type = msh(9);
+  h.control_id = msh(10);
+  h.processing_id = msh(11);
+  h.version = msh(12);
+  h.sequence_number = msh(13);
+  h.accept_ack_type = msh(15);
+  h.app_ack_type = msh(16);
+  h.charset = msh(18);
+
+  // MSH-9.1 and MSH-9.2 of the first repetition, without subcomponents.
+  const std::string sub_and_rep{h.subcomponent(), h.repetition()};
+  std::string_view type = before_any(h.message_type, std::string(1, h.repetition()));
+  std::vector<std::string_view> components = split(type, h.component());
+  h.message_code = std::string(before_any(components[0], sub_and_rep));
+  if (components.size() > 1) h.trigger_event = std::string(before_any(components[1], sub_and_rep));
+  return h;
+}
+
+}  // namespace irwell::hl7
