@@ -1,0 +1,128 @@
+#include "channels/mllp/mllp_listener.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+
+#include "channels/mllp/mllp_session.h"
+#include "engine/core/log.h"
+
+namespace irwell::channels {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+MllpListener::MllpListener(asio::io_context& io, const config::SourceConfig& source,
+                           pipeline::Ingest& ingest, store::CommitQueue& commits)
+    : io_(io),
+      source_(source),
+      ingest_(ingest),
+      commits_(commits),
+      acceptor_(io),
+      grace_timer_(io) {}
+
+MllpListener::~MllpListener() = default;
+
+Status<> MllpListener::bind() {
+  const config::MllpSourceConfig& c = source_.mllp;
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(c.bind, ec);
+  if (ec) return fail("source \"" + source_.name + "\": bad bind address \"" + c.bind + "\"");
+  const tcp::endpoint endpoint(address, static_cast<uint16_t>(c.port));
+  const std::string where = c.bind + ":" + std::to_string(c.port);
+  // SO_REUSEADDR: a restarted engine can listen again at once although connections of the
+  // previous run are still in TIME_WAIT.
+  if (acceptor_.open(endpoint.protocol(), ec) ||
+      acceptor_.set_option(tcp::acceptor::reuse_address(true), ec) ||
+      acceptor_.bind(endpoint, ec) ||
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec)) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return fail("source \"" + source_.name + "\": cannot listen on " + where + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  return ok();
+}
+
+void MllpListener::start() {
+  log::info("listener_started",
+            {{"source", source_.name}, {"bind", source_.mllp.bind}, {"port", port_}});
+  asio::co_spawn(io_, accept_loop(), [name = source_.name](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error("listener_failed", {{"source", name}, {"error", ex.what()}});
+    }
+  });
+}
+
+asio::awaitable<void> MllpListener::accept_loop() {
+  asio::steady_timer backoff(io_);
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (stopping_ || ec == asio::error::operation_aborted) break;
+    if (ec) {
+      // Out of file descriptors and the like: wait a little instead of spinning.
+      log::warn("accept_failed", {{"source", source_.name}, {"error", ec.message()}});
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    const int max = source_.mllp.max_connections;
+    if (max > 0 && sessions_.size() >= static_cast<size_t>(max)) {
+      counters_.connections_refused++;
+      boost::system::error_code ignored;
+      tcp::endpoint peer = socket.remote_endpoint(ignored);
+      log::warn("connection_refused",
+                {{"source", source_.name},
+                 {"peer", peer.address().to_string() + ":" + std::to_string(peer.port())},
+                 {"reason", "max_connections"},
+                 {"max_connections", max}});
+      socket.close(ignored);
+      continue;
+    }
+    counters_.connections_accepted++;
+    counters_.connections_open++;
+    auto session =
+        std::make_shared<MllpSession>(std::move(socket), source_, ingest_, commits_, counters_);
+    sessions_.insert(session);
+    asio::co_spawn(io_, session->run(), [this, session](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error("session_failed",
+                     {{"source", source_.name}, {"peer", session->peer()}, {"error", ex.what()}});
+        }
+      }
+      session_ended(session);
+    });
+  }
+}
+
+void MllpListener::session_ended(const std::shared_ptr<MllpSession>& s) {
+  sessions_.erase(s);
+  counters_.connections_open--;
+  if (stopping_ && sessions_.empty()) grace_timer_.cancel();
+}
+
+void MllpListener::stop(Duration grace) {
+  if (stopping_) return;
+  stopping_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);  // no new connections; the accept loop ends
+  log::info("listener_stopping", {{"source", source_.name}, {"connections", sessions_.size()}});
+  for (const auto& s : sessions_) s->request_stop();
+  if (sessions_.empty()) return;
+  // Sessions finish the messages they hold; a peer that does not read its ACKs cannot hold the
+  // shutdown longer than `grace`. Their commits still complete (the store is closed after).
+  grace_timer_.expires_after(grace);
+  grace_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    for (const auto& s : sessions_) s->force_close();
+  });
+}
+
+}  // namespace irwell::channels

@@ -1,0 +1,88 @@
+#pragma once
+// MllpListener: one MLLP source's TCP listener and its connections (sessions).
+//
+// What it does: accepts connections on the source's bind:port, refuses (accepts, logs, closes)
+// connections beyond `max_connections`, and runs one MllpSession per connection, all on the
+// io_context's single thread. Each session turns frames into ACKs through the source's Ingest and
+// the engine's CommitQueue (see mllp_session.h for the per-connection contract).
+//
+// Lifecycle and ownership: bind() opens the port synchronously (so `irwell run` reports a busy
+// port before it says it started; port 0 picks a free one, read it back with port()); start()
+// spawns the accept loop on the executor; stop() (call it on the io_context's thread, e.g. via
+// asio::post) closes the acceptor — no new connections — and asks every session to stop: a
+// session finishes the messages it already read (their commits complete and their ACKs are
+// written), then closes. Sessions that are still busy after `grace` have their sockets closed.
+// The io_context's run() returns once everything has wound down (nothing keeps it busy after).
+// The Ingest, CommitQueue and counters are borrowed and must outlive the io_context's run.
+// Thread-safety: everything except counters() runs on the io_context's thread; counters() is
+// safe from any thread.
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "engine/config/source_config.h"
+#include "engine/core/result.h"
+#include "engine/pipeline/ingest.h"
+#include "engine/store/commit_queue.h"
+
+namespace irwell::channels {
+
+class MllpSession;
+
+// Counters since start, per listener (admin API and tests read them).
+struct MllpListenerCounters {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_refused{0};  // over max_connections
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> frames{0};           // complete frames received (oversize included)
+  std::atomic<uint64_t> accepted{0};         // committed as accepted/unrouted/filtered
+  std::atomic<uint64_t> rejected{0};         // committed as rejected
+  std::atomic<uint64_t> duplicates{0};       // answered with the stored ACK, not stored
+  std::atomic<uint64_t> commit_failures{0};  // answered with the commit-failure NAK
+  std::atomic<uint64_t> replies{0};          // ACK/NAK frames written
+  std::atomic<uint64_t> junk_bytes{0};       // bytes outside frames (A2)
+  std::atomic<uint64_t> frames_aborted{0};   // A6, A3 strict, A7 EOF, A8 timeout
+  std::atomic<uint64_t> frames_oversize{0};  // A9
+  std::atomic<uint64_t> empty_frames{0};     // A12
+};
+
+class MllpListener {
+ public:
+  MllpListener(boost::asio::io_context& io, const config::SourceConfig& source,
+               pipeline::Ingest& ingest, store::CommitQueue& commits);
+  ~MllpListener();
+  MllpListener(const MllpListener&) = delete;
+  MllpListener& operator=(const MllpListener&) = delete;
+
+  // Opens, binds and listens. Error: the address cannot be used (busy port, bad address).
+  Status<> bind();
+  void start();
+  void stop(Duration grace);  // on the io_context's thread
+
+  uint16_t port() const { return port_; }
+  const std::string& source() const { return source_.name; }
+  const MllpListenerCounters& counters() const { return counters_; }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  void session_ended(const std::shared_ptr<MllpSession>& s);
+
+  boost::asio::io_context& io_;
+  config::SourceConfig source_;
+  pipeline::Ingest& ingest_;
+  store::CommitQueue& commits_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer grace_timer_;
+  std::set<std::shared_ptr<MllpSession>> sessions_;
+  MllpListenerCounters counters_;
+  uint16_t port_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace irwell::channels

@@ -1,0 +1,337 @@
+#include "channels/mllp/mllp_session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <type_traits>
+#include <utility>
+
+#include "channels/mllp/mllp_listener.h"
+#include "engine/core/log.h"
+#include "engine/mllp/frame_encoder.h"
+
+namespace irwell::channels {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+// What the session keeps of a submitted message while its commit runs (the NewMessage itself
+// moved into the CommitQueue).
+struct MllpSession::Pending {
+  size_t slot = 0;
+  std::string ack, commit_failure_ack;
+  std::string control_id;
+  store::MessageStatus status = store::MessageStatus::accepted;
+  std::string reason;
+};
+
+// Completion slots filled by handlers posted from the CommitQueue's writer thread; `wake` is a
+// timer used as an event: the session waits on it, a completion cancels it. Touched only on the
+// io_context's thread (the writer only posts).
+struct MllpSession::Commits {
+  explicit Commits(const asio::any_io_executor& ex) : wake(ex) {}
+  asio::steady_timer wake;
+  std::vector<std::optional<Result<store::CommitOutcome>>> results;
+};
+
+namespace {
+
+std::string peer_of(const tcp::socket& s) {
+  boost::system::error_code ec;
+  tcp::endpoint ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  std::string addr = ep.address().to_string();
+  if (ep.address().is_v6()) addr = "[" + addr + "]";
+  return addr + ":" + std::to_string(ep.port());
+}
+
+Duration steady_to_duration(SteadyClock::duration d) {
+  return std::chrono::duration_cast<Duration>(d);
+}
+
+}  // namespace
+
+MllpSession::MllpSession(tcp::socket socket, const config::SourceConfig& source,
+                         pipeline::Ingest& ingest, store::CommitQueue& commits,
+                         MllpListenerCounters& counters)
+    : socket_(std::move(socket)),
+      source_(source),
+      ingest_(ingest),
+      commits_(commits),
+      counters_(counters),
+      peer_(peer_of(socket_)),
+      decoder_(mllp::FrameDecoderOptions{source.mllp.max_frame_bytes, source.mllp.strict_framing}),
+      read_buf_(64 * 1024),
+      timer_(socket_.get_executor()),
+      commits_state_(std::make_shared<Commits>(socket_.get_executor())) {}
+
+asio::awaitable<void> MllpSession::run() {
+  auto self = shared_from_this();  // keeps the session alive while the coroutine runs
+  log::info("connection_opened", {{"source", source_.name}, {"peer", peer_}});
+  std::vector<Pending> pending;
+  std::string out;
+  bool keep_open = true;
+  while (keep_open && !stopping_ && !closed_) {
+    const size_t n = co_await read_some();
+    if (n == 0) {
+      if (woke_ == Wake::frame) {
+        // A8: the frame started too long ago. Drop it; what follows is junk until 0x0B (V8).
+        if (auto lost = decoder_.drop_partial("frame-completion timeout")) {
+          counters_.frames_aborted++;
+          log::warn("frame_timeout",
+                    {{"source", source_.name}, {"peer", peer_}, {"bytes_lost", lost->bytes}});
+        }
+        frame_started_.reset();
+        continue;
+      }
+      if (woke_ == Wake::idle) close_reason_ = "idle timeout";
+      if (woke_ == Wake::none && decoder_.in_frame()) {
+        // A7: EOF or reset mid-frame: never process a truncated message.
+        if (auto lost = decoder_.drop_partial("connection closed mid-frame")) {
+          counters_.frames_aborted++;
+          log::warn("frame_truncated",
+                    {{"source", source_.name}, {"peer", peer_}, {"bytes_lost", lost->bytes}});
+        }
+      }
+      break;
+    }
+    decoder_.feed(std::string_view(read_buf_.data(), n));
+    keep_open = take_frames(pending);
+    if (pending.empty()) continue;
+    co_await await_commits(pending);
+
+    // Every commit of this read has completed: the replies go out in frame order (H9).
+    out.clear();
+    for (Pending& p : pending) {
+      Result<store::CommitOutcome>& res = *commits_state_->results[p.slot];
+      const std::string* reply = &p.ack;
+      if (!res) {
+        counters_.commit_failures++;
+        reply = &p.commit_failure_ack;
+        log::error("commit_failed", {{"source", source_.name},
+                                     {"peer", peer_},
+                                     {"control_id", p.control_id},
+                                     {"error", res.error().message}});
+      } else if (res->duplicate) {
+        counters_.duplicates++;
+        reply = &res->stored_ack;  // I1: the same ACK as the first time, not stored again
+        log::info("duplicate", {{"source", source_.name},
+                                {"peer", peer_},
+                                {"control_id", p.control_id},
+                                {"message_id", res->message_id}});
+      } else if (p.status == store::MessageStatus::rejected) {
+        counters_.rejected++;
+        log::warn("message_rejected", {{"source", source_.name},
+                                       {"peer", peer_},
+                                       {"control_id", p.control_id},
+                                       {"message_id", res->message_id},
+                                       {"reason", p.reason}});
+      } else {
+        counters_.accepted++;
+        log::debug("message_accepted", {{"source", source_.name},
+                                        {"peer", peer_},
+                                        {"control_id", p.control_id},
+                                        {"message_id", res->message_id},
+                                        {"status", store::to_string(p.status)}});
+      }
+      if (!reply->empty()) {
+        mllp::append_frame(out, *reply);
+        counters_.replies++;
+      }
+    }
+    messages_ += pending.size();
+    pending.clear();
+    commits_state_->results.clear();
+    if (!out.empty() && !co_await write_replies(out)) break;
+  }
+  ++timer_generation_;
+  timer_.cancel();
+  if (close_reason_.empty()) close_reason_ = stopping_ ? "engine stopping" : "peer closed";
+  if (woke_ == Wake::idle) {
+    log::info("idle_timeout", {{"source", source_.name}, {"peer", peer_}});
+  }
+  close(close_reason_);
+}
+
+asio::awaitable<size_t> MllpSession::read_some() {
+  woke_ = Wake::none;
+  const auto now = SteadyClock::now();
+  if (decoder_.in_frame() && frame_started_) {
+    auto left = source_.mllp.frame_timeout - steady_to_duration(now - *frame_started_);
+    arm_timer(left, Wake::frame);
+  } else {
+    arm_timer(source_.mllp.idle_timeout, Wake::idle);
+  }
+  phase_ = Phase::reading;
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buf_),
+                                                  asio::as_tuple(asio::use_awaitable));
+  phase_ = Phase::processing;
+  ++timer_generation_;
+  timer_.cancel();
+  if (!ec) co_return n;  // data wins over a timer that fired meanwhile
+  if (ec != asio::error::operation_aborted) woke_ = Wake::none;
+  co_return 0;
+}
+
+bool MllpSession::take_frames(std::vector<Pending>& pending) {
+  bool keep_open = true;
+  while (keep_open) {
+    std::optional<mllp::DecoderEvent> event = decoder_.next();
+    if (!event) break;
+    std::visit(
+        [&](auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, mllp::Frame>) {
+            counters_.frames++;
+            frame_started_.reset();
+            submit(ingest_.frame(e.payload, peer_), pending);
+          } else if constexpr (std::is_same_v<T, mllp::FrameTooLarge>) {
+            counters_.frames++;
+            counters_.frames_oversize++;
+            frame_started_.reset();
+            log::warn("frame_too_large", {{"source", source_.name},
+                                          {"peer", peer_},
+                                          {"bytes", e.bytes},
+                                          {"max_frame_bytes", source_.mllp.max_frame_bytes}});
+            submit(ingest_.oversize(e.prefix, e.bytes, peer_), pending);
+          } else if constexpr (std::is_same_v<T, mllp::JunkSkipped>) {
+            counters_.junk_bytes += e.bytes;
+            junk_bytes_ += e.bytes;
+            if (e.looks_like_tls || e.looks_like_http) {
+              // V15: a TLS client (or a browser) on the plain port cannot speak MLLP here.
+              log::warn(e.looks_like_tls ? "tls_on_plain_port" : "http_on_plain_port",
+                        {{"source", source_.name}, {"peer", peer_}, {"bytes", e.bytes}});
+              close_reason_ = e.looks_like_tls ? "TLS on a plain port" : "HTTP on a plain port";
+              keep_open = false;
+            } else if (!junk_logged_) {
+              // A2: logged once per connection; the total is in connection_closed.
+              junk_logged_ = true;
+              log::info("junk_skipped",
+                        {{"source", source_.name},
+                         {"peer", peer_},
+                         {"bytes", e.bytes},
+                         {"whitespace_only", e.whitespace_only ? "true" : "false"}});
+            }
+          } else if constexpr (std::is_same_v<T, mllp::FrameAborted>) {
+            counters_.frames_aborted++;
+            frame_started_.reset();
+            log::warn("frame_aborted", {{"source", source_.name},
+                                        {"peer", peer_},
+                                        {"bytes_lost", e.bytes},
+                                        {"reason", e.reason}});
+          } else if constexpr (std::is_same_v<T, mllp::EmptyFrame>) {
+            counters_.empty_frames++;
+            frame_started_.reset();
+            log::info("empty_frame", {{"source", source_.name}, {"peer", peer_}});
+          }
+        },
+        *event);
+  }
+  if (!decoder_.in_frame()) {
+    frame_started_.reset();
+  } else if (!frame_started_) {
+    frame_started_ = SteadyClock::now();
+  }
+  return keep_open;
+}
+
+void MllpSession::submit(pipeline::IngestResult&& r, std::vector<Pending>& pending) {
+  Pending p;
+  p.slot = commits_state_->results.size();
+  p.ack = std::move(r.ack);
+  p.commit_failure_ack = std::move(r.commit_failure_ack);
+  p.control_id = r.message.control_id;
+  p.status = r.message.status;
+  p.reason = r.message.error;
+  commits_state_->results.emplace_back();
+  pending.push_back(std::move(p));
+
+  // Runs on the writer thread after COMMIT (or the batch's failure): hand the outcome to this
+  // session's executor and nothing else — the socket is only ever touched on the network thread.
+  commits_.submit(std::move(r.message), [state = commits_state_, ex = socket_.get_executor(),
+                                         slot = pending.back().slot](
+                                            Result<store::CommitOutcome> outcome) mutable {
+    asio::post(ex, [state = std::move(state), slot, outcome = std::move(outcome)]() mutable {
+      state->results[slot].emplace(std::move(outcome));
+      state->wake.cancel();
+    });
+  });
+}
+
+asio::awaitable<void> MllpSession::await_commits(std::vector<Pending>& pending) {
+  // Waits even when the connection is gone: every submitted commit completes (CommitQueue's
+  // contract), and run() must not end while a completion could still be posted to it.
+  for (const Pending& p : pending) {
+    while (!commits_state_->results[p.slot]) {
+      commits_state_->wake.expires_at(SteadyClock::time_point::max());
+      co_await commits_state_->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+}
+
+asio::awaitable<bool> MllpSession::write_replies(const std::string& out) {
+  if (closed_) co_return false;
+  phase_ = Phase::writing;
+  arm_timer(source_.mllp.idle_timeout, Wake::idle);  // a peer that never reads its ACKs
+  auto [ec, n] =
+      co_await asio::async_write(socket_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
+  phase_ = Phase::processing;
+  ++timer_generation_;
+  timer_.cancel();
+  if (ec) {
+    if (close_reason_.empty()) close_reason_ = "write failed: " + ec.message();
+    co_return false;
+  }
+  co_return true;
+}
+
+void MllpSession::arm_timer(Duration after, Wake kind) {
+  const uint64_t generation = ++timer_generation_;
+  timer_.expires_after(std::max(after, Duration::zero()));
+  timer_.async_wait([self = shared_from_this(), generation, kind](boost::system::error_code ec) {
+    if (ec || generation != self->timer_generation_) return;  // cancelled or an older phase
+    self->woke_ = kind;
+    boost::system::error_code ignored;
+    if (self->phase_ == Phase::writing) {
+      self->close_reason_ = "reply not read by the peer in time";
+      self->socket_.close(ignored);
+    } else {
+      self->socket_.cancel(ignored);
+    }
+  });
+}
+
+void MllpSession::request_stop() {
+  stopping_ = true;
+  if (phase_ == Phase::reading) {
+    woke_ = Wake::stop;
+    ++timer_generation_;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+}
+
+void MllpSession::force_close() {
+  if (close_reason_.empty()) close_reason_ = "shutdown grace period over";
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void MllpSession::close(std::string_view reason) {
+  boost::system::error_code ignored;
+  if (socket_.is_open()) {
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+  closed_ = true;
+  log::info("connection_closed", {{"source", source_.name},
+                                  {"peer", peer_},
+                                  {"reason", reason},
+                                  {"messages", messages_},
+                                  {"junk_bytes", junk_bytes_}});
+}
+
+}  // namespace irwell::channels

@@ -1,0 +1,139 @@
+#include "engine/app/engine.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "channels/mllp/mllp_listener.h"
+#include "engine/core/log.h"
+#include "engine/pipeline/ingest.h"
+#include "engine/store/sqlite_store.h"
+
+namespace irwell::app {
+
+namespace asio = boost::asio;
+
+// Member order is destruction order in reverse: listeners (sockets, timers) go before the
+// io_context they belong to; the queue goes before the store it writes to.
+struct Engine::Impl {
+  config::Config config;
+  const Clock* clock = nullptr;
+  std::unique_ptr<pipeline::Router> router;
+  std::unique_ptr<store::MessageStore> store;
+  std::unique_ptr<store::CommitQueue> commits;
+  asio::io_context io{1};  // concurrency hint 1: one network thread, no locking in the reactor
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::unique_ptr<pipeline::Ingest>> ingests;
+  std::vector<std::unique_ptr<channels::MllpListener>> listeners;
+  std::thread network;
+  Duration shutdown_grace{};
+  bool stopped = false;
+  store::CommitQueueCounters final_commit_counters;  // kept once the queue is gone
+};
+
+namespace {
+
+Result<std::unique_ptr<store::MessageStore>> open_store(const config::StorageConfig& s) {
+  std::error_code ec;
+  std::filesystem::create_directories(s.data_dir, ec);
+  if (ec) {
+    return fail("cannot create data directory " + s.data_dir.string() + ": " + ec.message());
+  }
+  store::SqliteOptions o;
+  o.path = s.data_dir / kStoreFileName;
+  // storage.max_size: SQLite refuses writes beyond max_page_count pages (SQLITE_FULL), which the
+  // engine answers with NAKs exactly as it would a full disk.
+  if (s.max_size_bytes) o.max_page_count = std::max<int64_t>(1, *s.max_size_bytes / 4096);
+  return store::open_sqlite_store(o);
+}
+
+}  // namespace
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Engine::~Engine() { stop(); }
+
+Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, EngineOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->clock = options.clock ? options.clock : &SystemClock::instance();
+  impl->router =
+      options.router ? std::move(options.router) : std::make_unique<pipeline::NoRouter>();
+  impl->shutdown_grace = options.shutdown_grace;
+  if (options.store) {
+    impl->store = std::move(options.store);
+  } else {
+    auto opened = open_store(impl->config.storage);
+    if (!opened) return fail("cannot open the message store: " + opened.error().message);
+    impl->store = std::move(opened).value();
+  }
+  store::CommitQueueOptions q;
+  q.max_batch = impl->config.storage.commit_batch_max;
+  q.duplicate_window = impl->config.storage.duplicate_window;
+  impl->commits = std::make_unique<store::CommitQueue>(*impl->store, *impl->clock, q);
+
+  for (const config::SourceConfig& source : impl->config.sources) {
+    if (source.type != "mllp") continue;  // other source types are not served by the engine yet
+    impl->ingests.push_back(
+        std::make_unique<pipeline::Ingest>(source.name, source.mllp, *impl->clock, *impl->router));
+    auto listener = std::make_unique<channels::MllpListener>(impl->io, source,
+                                                             *impl->ingests.back(), *impl->commits);
+    if (auto bound = listener->bind(); !bound) return fail(bound.error().message);
+    impl->listeners.push_back(std::move(listener));
+  }
+
+  // Everything that can fail has succeeded: start the writer, then accept.
+  impl->commits->start();
+  for (auto& l : impl->listeners) l->start();
+  impl->work.emplace(impl->io.get_executor());
+  Impl* raw = impl.get();
+  impl->network = std::thread([raw] { raw->io.run(); });
+  log::info("engine_started", {{"data_dir", raw->config.storage.data_dir.string()},
+                               {"sources", raw->listeners.size()}});
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+void Engine::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  log::info("engine_stopping");
+  // 1. No new connections; sessions finish what they read, then end (bounded by the grace).
+  asio::post(impl_->io, [impl = impl_.get()] {
+    for (auto& l : impl->listeners) l->stop(impl->shutdown_grace);
+  });
+  // 2. run() returns once the last session and timer are gone.
+  impl_->work.reset();
+  if (impl_->network.joinable()) impl_->network.join();
+  // 3. The writer commits what is still queued (nothing acknowledged is pending by now: every
+  //    session awaited its commits) and stops; 4. the store is closed.
+  impl_->commits->stop();
+  impl_->final_commit_counters = impl_->commits->counters();
+  impl_->commits.reset();
+  impl_->store.reset();
+  log::info("engine_stopped");
+}
+
+std::optional<uint16_t> Engine::port(std::string_view source) const {
+  for (const auto& l : impl_->listeners) {
+    if (l->source() == source) return l->port();
+  }
+  return std::nullopt;
+}
+
+const channels::MllpListenerCounters* Engine::counters(std::string_view source) const {
+  for (const auto& l : impl_->listeners) {
+    if (l->source() == source) return &l->counters();
+  }
+  return nullptr;
+}
+
+store::MessageStore& Engine::store() { return *impl_->store; }
+
+store::CommitQueueCounters Engine::commit_counters() const {
+  return impl_->commits ? impl_->commits->counters() : impl_->final_commit_counters;
+}
+
+}  // namespace irwell::app

@@ -1,0 +1,74 @@
+#pragma once
+// Engine: the running receiving side of irwell, wired from a checked Config:
+// config -> store (SQLite under storage.data_dir) -> CommitQueue (the store's writer thread)
+// -> one Ingest + MllpListener per MLLP source, all sessions on ONE io_context thread.
+// `irwell run` owns one; tests run one in-process (port 0, a TempDir store).
+//
+// Start order: open the store, start the writer, bind every listener (a busy port fails start()
+// with nothing left running), then start accepting. Stop order (SIGTERM, DESIGN.md "Shutdown"):
+// close the listeners (no new connections) -> sessions finish the frames they already read (their
+// commits complete and their ACKs are written; after `shutdown_grace` stuck peers are cut off)
+// -> the network thread ends -> the writer commits whatever is still queued and stops -> the store
+// is closed. So every ACK the engine sent is for a committed message, and nothing it committed is
+// lost by stopping.
+//
+// Ownership: the Engine owns the store, queue, listeners and thread; the Router and Clock given
+// in EngineOptions are owned (router) or borrowed (clock: must outlive the Engine).
+// Thread-safety: start/stop/the destructor from one controlling thread; port(), counters(),
+// store() from any thread while running (the store's reads are thread-safe).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "engine/config/config.h"
+#include "engine/core/clock.h"
+#include "engine/core/result.h"
+#include "engine/pipeline/routing.h"
+#include "engine/store/commit_queue.h"
+#include "engine/store/message_store.h"
+
+namespace irwell::channels {
+struct MllpListenerCounters;
+}
+
+namespace irwell::app {
+
+struct EngineOptions {
+  const Clock* clock = nullptr;                // nullptr: the system clock
+  std::unique_ptr<pipeline::Router> router;    // nullptr: no routes (every message unrouted)
+  std::unique_ptr<store::MessageStore> store;  // nullptr: SQLite at data_dir/irwell.db
+  Duration shutdown_grace = std::chrono::seconds(10);
+};
+
+// The store file inside storage.data_dir.
+inline constexpr std::string_view kStoreFileName = "irwell.db";
+
+class Engine {
+ public:
+  // Builds and starts everything, or fails with nothing left running (store cannot be opened,
+  // a port cannot be bound). Logs engine_started with every listener's port.
+  static Result<std::unique_ptr<Engine>> start(const config::Config& config,
+                                               EngineOptions options = {});
+  ~Engine();  // stop()
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Graceful stop (see above). Idempotent; returns when the store is closed.
+  void stop();
+
+  // The port the named MLLP source listens on (the real one when the config says 0).
+  std::optional<uint16_t> port(std::string_view source) const;
+  // The named source's counters (valid until destruction); nullptr for an unknown source.
+  const channels::MllpListenerCounters* counters(std::string_view source) const;
+  // The open store; only while running (stop() closes it).
+  store::MessageStore& store();
+  store::CommitQueueCounters commit_counters() const;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace irwell::app
