@@ -8,7 +8,7 @@
 // it on a leaf value (after splitting, E1). escape() writes each delimiter character and the
 // escape character in `text` as its escape sequence, CR as \X0D\ and LF as \X0A\ (E8); the
 // truncation character is data and is not escaped (C5). unescape(escape(t)) == t for any t
-// that contains no escape-sequence-like text.
+// without CR or LF (unescape() keeps \X0D\ as written, E2).
 #include <string>
 #include <string_view>
 

@@ -82,6 +82,13 @@ Result<Message, ParseError> Message::parse(std::string_view bytes, const ParseOp
                            pos + 3));
   }
   d.field = raw[pos + 3];
+  if (d.field <= ' ' || d.field >= 0x7F || (d.field >= '0' && d.field <= '9') ||
+      (d.field >= 'A' && d.field <= 'Z') || (d.field >= 'a' && d.field <= 'z')) {
+    return fail(make_error(error_code::data_type,
+                           "MSH-1 (field separator) must be a printable symbol, not a letter, "
+                           "digit, space or control character",
+                           1, "MSH", 1, pos + 3));
+  }
   size_t enc_begin = pos + 4;
   size_t enc_end = enc_begin;
   while (enc_end < size && raw[enc_end] != d.field && !is_line_end(raw[enc_end])) ++enc_end;
