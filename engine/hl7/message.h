@@ -130,9 +130,12 @@ class Message {
     uint32_t first_piece = 0;  // index in pieces_ of this segment's first piece start
     uint32_t piece_count = 0;  // pieces split at the field separator (the ID is piece 0)
     int32_t owned = -1;        // -1: text is in raw_
+    bool header = false;       // MSH, FHS or BHS: field 1 is the separator (C1)
   };
 
   std::string_view text_of(const Segment& s) const;
+  std::string_view id_of(const Segment& s) const;
+  bool is_header(const Segment& s) const;
   std::optional<std::string_view> piece(size_t segment_index, int field) const;
   std::optional<std::string_view> locate(const Path& p) const;
   void index_segment(Segment& s);
