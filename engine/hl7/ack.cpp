@@ -4,112 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/hl7/escape.h"
+
 namespace irwell::hl7 {
 namespace {
-
-constexpr std::string_view kDefaultEncodingChars = "^~\\&";
-
-// The five delimiters an ACK is written with, taken from the inbound header. A header built by
-// hand with fewer than four encoding characters gets the defaults for the missing positions.
-struct Delimiters {
-  char field, component, repetition, escape, subcomponent;
-  std::string encoding_chars;  // MSH-2 as written
-};
-
-Delimiters delimiters_of(const SalvagedHeader& h) {
-  std::string chars = h.encoding_chars;
-  for (size_t i = chars.size(); i < kDefaultEncodingChars.size(); ++i) {
-    chars += kDefaultEncodingChars[i];
-  }
-  return {h.field, chars[0], chars[1], chars[2], chars[3], chars};
-}
-
-void append_hex_escape(std::string& out, char esc, unsigned char byte) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  out += esc;
-  out += 'X';
-  out += kHex[byte >> 4];
-  out += kHex[byte & 0xF];
-  out += esc;
-}
-
-// Text data -> wire form with the given delimiters (E1, E8). CR/LF cannot appear in a field.
-std::string escape(std::string_view text, const Delimiters& d) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    char code = 0;
-    if (c == d.field)
-      code = 'F';
-    else if (c == d.component)
-      code = 'S';
-    else if (c == d.subcomponent)
-      code = 'T';
-    else if (c == d.repetition)
-      code = 'R';
-    else if (c == d.escape)
-      code = 'E';
-    if (code) {
-      out += d.escape;
-      out += code;
-      out += d.escape;
-    } else if (c == '\r' || c == '\n') {
-      append_hex_escape(out, d.escape, static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// Wire form -> text for the delimiter escapes and \Xhh..\; anything else is kept verbatim.
-std::string unescape(std::string_view text, const Delimiters& d) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    size_t close = text[i] == d.escape ? text.find(d.escape, i + 1) : std::string_view::npos;
-    if (close == std::string_view::npos) {
-      out += text[i];
-      continue;
-    }
-    std::string_view seq = text.substr(i + 1, close - i - 1);
-    std::string decoded;
-    if (seq == "F")
-      decoded = d.field;
-    else if (seq == "S")
-      decoded = d.component;
-    else if (seq == "T")
-      decoded = d.subcomponent;
-    else if (seq == "R")
-      decoded = d.repetition;
-    else if (seq == "E")
-      decoded = d.escape;
-    else if (seq.size() >= 3 && seq[0] == 'X' && seq.size() % 2 == 1) {
-      for (size_t k = 1; k < seq.size(); k += 2) {
-        int hi = hex_value(seq[k]), lo = hex_value(seq[k + 1]);
-        if (hi < 0 || lo < 0) {
-          decoded.clear();
-          break;
-        }
-        decoded += static_cast<char>(hi * 16 + lo);
-      }
-    }
-    if (decoded.empty()) {
-      out += text[i];  // not an escape we decode: keep the escape character as data
-      continue;
-    }
-    out += decoded;
-    i = close;
-  }
-  return out;
-}
 
 // Joins values with a separator, leaving out trailing empty values (D1).
 std::string join_trimmed(const std::vector<std::string>& values, char sep) {
@@ -124,16 +22,6 @@ std::string join_trimmed(const std::vector<std::string>& values, char sep) {
 }
 
 std::string number_or_empty(int n) { return n > 0 ? std::to_string(n) : std::string(); }
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    size_t at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
 
 std::string_view piece(const std::vector<std::string_view>& parts, size_t i) {
   return i < parts.size() ? parts[i] : std::string_view();
@@ -233,10 +121,15 @@ std::string describe_location(std::string_view seg, std::string_view seq, std::s
 std::string describe_error(std::string_view code, std::string_view text, std::string_view where,
                            std::string_view severity, std::string_view user_message) {
   std::string out(code);
-  if (!text.empty()) out += (out.empty() ? "" : " ") + std::string(text);
-  if (!where.empty()) out += " at " + std::string(where);
-  if (!severity.empty() && severity != "E") out += " (severity " + std::string(severity) + ")";
-  if (!user_message.empty()) out += ": " + std::string(user_message);
+  auto add = [&](std::string_view sep, std::string_view value) {
+    if (value.empty()) return;
+    if (!out.empty()) out += sep;
+    out += value;
+  };
+  add(" ", text);
+  if (!where.empty()) add(" ", "at " + std::string(where));
+  if (!severity.empty() && severity != "E") add(" ", "(severity " + std::string(severity) + ")");
+  add(": ", user_message);
   return out;
 }
 
@@ -250,7 +143,7 @@ void read_err(std::string_view seg, const Delimiters& d, std::vector<std::string
     out.push_back(describe_error(
         unescape(piece(code, 0), d), unescape(piece(code, 1), d),
         describe_location(piece(loc, 0), piece(loc, 1), piece(loc, 2), piece(loc, 4)),
-        trim(piece(f, 4)), unescape(trim(piece(f, 8)), d)));
+        trim(piece(f, 4)), unescape(trim(piece(f, 8).empty() ? piece(f, 7) : piece(f, 8)), d)));
     return;
   }
   const size_t before = out.size();
@@ -342,7 +235,7 @@ std::optional<bool> version_at_least(std::string_view version, int major, int mi
 }
 
 std::string build_ack(const SalvagedHeader& inbound, const AckRequest& req) {
-  const Delimiters d = delimiters_of(inbound);
+  const Delimiters d = inbound.delimiters();
   // B8: with no MSH there is no version to answer in; declare the one whose ERR layout we use.
   const std::string version = inbound.found_msh ? inbound.version : "2.5.1";
   const std::string processing_id = inbound.found_msh ? inbound.processing_id : "P";
@@ -354,7 +247,7 @@ std::string build_ack(const SalvagedHeader& inbound, const AckRequest& req) {
 
   std::string out = "MSH";
   out += d.field;
-  out += d.encoding_chars;
+  out += d.encoding_characters();
   // H4: sender and receiver swap, whole fields (OID subcomponents kept). MSH-15/16 stay empty:
   // acknowledgements are not acknowledged.
   out += segment(
@@ -434,7 +327,7 @@ bool should_send_app_ack(std::string_view msh16, bool accepted) {
 }
 
 std::optional<AckReply> read_ack(std::string_view payload) {
-  const Delimiters d = delimiters_of(salvage_header(payload));
+  const Delimiters d = salvage_header(payload).delimiters();
   std::optional<AckReply> reply;
   std::vector<std::string> errors;
   while (!payload.empty()) {

@@ -108,7 +108,8 @@ bool should_send_app_ack(std::string_view msh16, bool accepted);
 // delimiters. code/control_id are MSA-1/MSA-2 raw (compare control_id with the raw MSH-10 that
 // was sent); text is MSA-3 unescaped; errors holds one readable line per ERR segment (per ERR-1
 // repetition in the pre-2.5 layout), e.g. "101 required field missing at PID-5: Patient name is
-// required", with " (severity W)" for warnings. nullopt: no MSA segment.
+// required" (the text after the colon is ERR-8, or ERR-7 when ERR-8 is empty), with
+// " (severity W)" for warnings. nullopt: no MSA segment.
 struct AckReply {
   std::string code;
   std::string control_id;

@@ -10,26 +10,29 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 bool is_blank(char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\t'; }
 
-bool is_alnum(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+// Encoding characters completed with the defaults for missing positions (C4).
+std::string padded(std::string_view chars) {
+  std::string out(chars);
+  for (size_t i = out.size(); i < kDefaultEncodingChars.size(); ++i) {
+    out += kDefaultEncodingChars[i];
+  }
+  return out;
 }
 
-// C6: a delimiter is printable ASCII (not space) and not a letter or digit.
-bool is_delimiter_char(char c) { return c >= 0x21 && c <= 0x7E && !is_alnum(c); }
+Delimiters delimiters_from(char field, std::string_view chars) {
+  const std::string c = padded(chars);
+  return {field, c[0], c[1], c[2], c[3], c.size() > 4 ? c[4] : '\0'};
+}
+
+// C6: a field separator is printable ASCII (not space) and not a letter or digit.
+bool usable_field_separator(char c) {
+  const bool alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  return c > ' ' && c < 0x7F && !alnum;
+}
 
 // "MSH|", "FHS|" ...: the segment ID followed by a usable field separator.
 bool starts_header(std::string_view seg, std::string_view id) {
-  return seg.size() >= 4 && seg.starts_with(id) && is_delimiter_char(seg[3]);
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    size_t at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
+  return seg.size() >= 4 && seg.starts_with(id) && usable_field_separator(seg[3]);
 }
 
 // The part of `s` before the first of the given delimiters.
@@ -40,18 +43,12 @@ std::string_view before_any(std::string_view s, std::string_view delims) {
 // C4: MSH-2 verbatim when valid, completed with defaults when short; empty when unusable.
 std::string encoding_chars_from(std::string_view msh2, char field) {
   if (msh2.empty() || msh2.size() > 5) return {};
-  std::string chars(msh2);
-  for (size_t i = chars.size(); i < kDefaultEncodingChars.size(); ++i) {
-    chars += kDefaultEncodingChars[i];
-  }
-  for (size_t i = 0; i < chars.size(); ++i) {
-    if (!is_delimiter_char(chars[i]) || chars[i] == field) return {};
-    if (chars.find(chars[i], i + 1) != std::string::npos) return {};  // duplicate
-  }
-  return chars;
+  return delimiters_from(field, msh2).valid() ? padded(msh2) : std::string();
 }
 
 }  // namespace
+
+Delimiters SalvagedHeader::delimiters() const { return delimiters_from(field, encoding_chars); }
 
 SalvagedHeader salvage_header(std::string_view bytes) {
   SalvagedHeader h;

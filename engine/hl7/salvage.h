@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/hl7/delimiters.h"
+
 namespace irwell::hl7 {
 
 struct SalvagedHeader {
@@ -45,6 +47,8 @@ struct SalvagedHeader {
   char repetition() const { return encoding_chars[1]; }
   char escape() const { return encoding_chars[2]; }
   char subcomponent() const { return encoding_chars[3]; }
+  // MSH-1 and MSH-2 as Delimiters (positions missing from a hand-built header get defaults).
+  Delimiters delimiters() const;
 };
 
 SalvagedHeader salvage_header(std::string_view bytes);

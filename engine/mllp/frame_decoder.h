@@ -6,6 +6,7 @@
 // ("need more bytes"). Each event is one of:
 //   Frame         a complete payload (the bytes between 0x0B and 0x1C), never empty, never
 //                 containing 0x0B or 0x1C, never longer than max_frame_bytes (A1, A4, A5).
+//                 An MLLP2 commit block arrives as a one-byte Frame (see protocol.h, A11).
 //   JunkSkipped   bytes outside any frame were discarded (A2, V2, V15): stray CR/LF between
 //                 frames, keep-alives, a TLS ClientHello or an HTTP request on a plain port.
 //                 A run of junk is reported when it ends (at the next 0x0B) or, so that a
@@ -15,7 +16,8 @@
 //                 bytes. Whitespace-only junk is harmless (`whitespace_only`).
 //   FrameAborted  a started frame was dropped and must not be processed or acknowledged:
 //                 a new 0x0B arrived inside it (A6, V6) or, with strict_end, 0x1C was followed
-//                 by something other than 0x0D (A3, V10). `bytes` = payload bytes lost.
+//                 by something other than 0x0D (A3, V10), or drop_partial() was called.
+//                 `bytes` = bytes of the frame that were lost.
 //   FrameTooLarge the payload exceeded max_frame_bytes (A9, V11). Reported once, when the
 //                 frame's end block arrives; meanwhile the decoder keeps only the first
 //                 salvage_prefix_bytes (in `prefix`, enough to read the MSH and NAK it, H7) and
@@ -101,8 +103,7 @@ class FrameDecoder {
   std::optional<DecoderEvent> next_in_body();
   std::optional<DecoderEvent> next_skipping();
   std::optional<DecoderEvent> take_junk_report(bool run_ends);
-  void start_frame(size_t body_start);
-  void consume_to(size_t pos);
+  void start_frame();
   size_t available() const { return buf_.size() - pos_; }
 
   FrameDecoderOptions options_;
