@@ -46,6 +46,22 @@ std::string encoding_chars_from(std::string_view msh2, char field) {
   return delimiters_from(field, msh2).valid() ? padded(msh2) : std::string();
 }
 
+// The defaults `^~\&`, except that a default equal to the field separator (MSH^...) is replaced
+// by a symbol not otherwise in use, so the result is always a valid set of delimiters.
+std::string default_encoding_chars(char field) {
+  std::string chars(kDefaultEncodingChars);
+  for (char& c : chars) {
+    if (c != field) continue;
+    for (char spare : std::string_view("|#!@%*$")) {
+      if (spare != field && chars.find(spare) == std::string::npos) {
+        c = spare;
+        break;
+      }
+    }
+  }
+  return chars;
+}
+
 }  // namespace
 
 Delimiters SalvagedHeader::delimiters() const { return delimiters_from(field, encoding_chars); }
@@ -78,7 +94,7 @@ SalvagedHeader salvage_header(std::string_view bytes) {
   std::string_view msh2 = fields.size() > 1 ? fields[1] : std::string_view();
   std::string chars = encoding_chars_from(msh2, h.field);
   h.encoding_chars_replaced = chars.empty() || chars.size() != msh2.size();
-  if (!chars.empty()) h.encoding_chars = std::move(chars);
+  h.encoding_chars = chars.empty() ? default_encoding_chars(h.field) : std::move(chars);
 
   auto msh = [&](size_t n) -> std::string {
     return n - 1 < fields.size() ? std::string(fields[n - 1]) : std::string();

@@ -14,7 +14,8 @@
 //   characters other than the field separator (the 5th is the v2.7 truncation character, C5);
 //   a short MSH-2 is completed with the default characters for the missing positions (C4), and
 //   an empty or invalid one (`^~\\&`, letters, duplicates) is replaced by `^~\&`
-//   (encoding_chars_replaced = true). Field positions are never shifted to guess a missing MSH-2.
+//   (encoding_chars_replaced = true; a default equal to the field separator becomes a spare
+//   symbol, e.g. `MSH^` gets `|~\&`). Field positions are never shifted to guess a missing MSH-2.
 // - Every other value is the raw wire text of its field (not unescaped, components kept), so
 //   that it can be echoed into an ACK written with the same delimiters (H4, H5).
 #include <string>

@@ -136,20 +136,17 @@ std::optional<DecoderEvent> FrameDecoder::next_in_body() {
   const char* base = buf_.data() + pos_;
   const size_t avail = available();
   const char* hit = find_block_byte(base + scanned_, base + avail);
-  if (!hit) {
-    scanned_ = avail;
-    if (scanned_ > options_.max_frame_bytes) {
-      // A9: keep the prefix for the NAK and stop buffering; the rest is skipped as it comes.
-      oversize_prefix_.assign(base, std::min(options_.salvage_prefix_bytes, avail));
-      oversize_bytes_ = avail;
-      pos_ = buf_.size();
-      scanned_ = 0;
-      state_ = State::skipping_oversize;
-    }
+  const size_t len = hit ? hit - base : avail;
+  if (len > options_.max_frame_bytes) {
+    // A9: from here on only the salvage prefix is kept; next_skipping() consumes the bytes.
+    state_ = State::skipping_oversize;
+    scanned_ = 0;
     return std::nullopt;
   }
-
-  const size_t len = hit - base;
+  if (!hit) {
+    scanned_ = avail;
+    return std::nullopt;
+  }
   if (*hit == kStartBlock) {
     // A6: the sender restarted mid-message. The partial frame is dropped, never processed.
     pos_ += len + 1;
@@ -176,9 +173,6 @@ std::optional<DecoderEvent> FrameDecoder::next_in_body() {
   }
   state_ = State::seeking;
   if (len == 0) return EmptyFrame{};
-  if (len > options_.max_frame_bytes) {
-    return FrameTooLarge{len, std::string(base, std::min(options_.salvage_prefix_bytes, len))};
-  }
   return Frame{std::string(base, len)};
 }
 
@@ -187,14 +181,16 @@ std::optional<DecoderEvent> FrameDecoder::next_skipping() {
   if (avail == 0) return std::nullopt;
   const char* base = buf_.data() + pos_;
   const char* hit = find_block_byte(base, base + avail);
-  if (!hit) {
-    oversize_bytes_ += avail;
-    pos_ = buf_.size();
-    return std::nullopt;
+  const size_t len = hit ? hit - base : avail;
+  if (oversize_prefix_.size() < options_.salvage_prefix_bytes) {
+    oversize_prefix_.append(base,
+                            std::min(len, options_.salvage_prefix_bytes - oversize_prefix_.size()));
   }
-  const size_t len = hit - base;
   oversize_bytes_ += len;
-  pos_ += len + 1;
+  pos_ += len;
+  if (!hit) return std::nullopt;
+
+  ++pos_;  // the 0x0B or 0x1C
   const size_t total = oversize_bytes_;
   std::string prefix = std::move(oversize_prefix_);
   oversize_prefix_.clear();
@@ -203,7 +199,7 @@ std::optional<DecoderEvent> FrameDecoder::next_skipping() {
     start_frame();
     return FrameAborted{total, "start block inside an oversize frame"};
   }
-  // The frame is discarded whatever follows 0x1C, so strict_end does not matter here.
+  // The frame is refused whatever follows 0x1C, so strict_end does not matter here.
   swallow_cr_ = true;
   state_ = State::seeking;
   return FrameTooLarge{total, std::move(prefix)};

@@ -23,7 +23,8 @@
 //                 salvage_prefix_bytes (in `prefix`, enough to read the MSH and NAK it, H7) and
 //                 discards the rest as it arrives, so memory stays bounded by
 //                 max_frame_bytes + one read. `bytes` = the whole payload size. An oversize
-//                 frame cut short by a new 0x0B is reported as FrameAborted instead.
+//                 frame cut short by a new 0x0B is reported as FrameAborted instead; strict_end
+//                 does not apply to a frame that is refused anyway.
 //   EmptyFrame    `0B 1C 0D` (A12): nothing to process and no MSH to acknowledge.
 //
 // End of frame: 0x1C followed by 0x0D. With strict_end = false (the default, A3 lenient) a 0x1C

@@ -89,6 +89,13 @@ TEST_CASE("C4: short, doubled and truncation-char MSH-2 values", "[hl7][salvage]
   SECTION("letters in MSH-2: defaults") {
     CHECK(salvage_header("MSH|ABCD|A\r").encoding_chars == "^~\\&");
   }
+  SECTION("an invalid MSH-2 after field separator ^: defaults that do not clash with it") {
+    SalvagedHeader h = salvage_header("MSH^~|\\&xyz^A^B\r");
+    CHECK(h.encoding_chars == "|~\\&");
+    CHECK(h.encoding_chars_replaced);
+    CHECK(h.delimiters().valid());
+    CHECK(h.sending_application == "A");
+  }
   SECTION("C3: the v2.1 subcomponent brace") {
     SalvagedHeader h = salvage_header("MSH|^~\\}|RADIOLOGY|MIR1|ADMISSION|ADT1|||ACK^|5|P|2.1\r");
     CHECK(h.subcomponent() == '}');
