@@ -70,7 +70,8 @@ class CommitQueue {
 
  private:
   void run();
-  // Takes what is waiting (up to max_batch) and commits it; false when nothing was waiting.
+  // Takes what is waiting (up to max_batch), commits it with `lock` released, completes the
+  // waiters and re-locks; false when nothing was waiting.
   bool commit_waiting(std::unique_lock<std::mutex>& lock);
 
   MessageStore& store_;
@@ -82,8 +83,11 @@ class CommitQueue {
   std::vector<NewMessage> queued_;  // guarded by mutex_
   std::vector<Done> queued_done_;   // guarded by mutex_, parallel to queued_
   bool stopping_ = false;           // guarded by mutex_
-  bool stopped_ = false;            // guarded by mutex_
   std::thread writer_;
+  // The batch being committed; only the committing thread touches these. They swap with
+  // queued_/queued_done_ so both pairs keep their capacity (no allocation per batch).
+  std::vector<NewMessage> batch_;
+  std::vector<Done> batch_done_;
 
   std::atomic<size_t> pending_{0};
   std::atomic<uint64_t> batches_{0}, messages_{0}, duplicates_{0}, largest_batch_{0},

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "engine/core/result.h"
 #include "engine/store/message_store.h"
@@ -54,6 +55,8 @@ class SqliteStore final : public MessageStore {
   Result<int64_t> set_max_page_count(std::optional<int64_t> pages);
   // The schema version of the open file (PRAGMA user_version).
   Result<int> schema_version();
+  // SQLite's query plan for search(q), one step a line (tests: searches use indexes).
+  Result<std::string> explain_search(const MessageQuery& q);
 
  private:
   struct Impl;

@@ -1,0 +1,125 @@
+#include "engine/store/commit_queue.h"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "engine/core/log.h"
+
+namespace irwell::store {
+
+CommitQueue::CommitQueue(MessageStore& store, const Clock& clock, CommitQueueOptions o)
+    : store_(store), clock_(clock), options_(o) {
+  if (options_.max_batch == 0) invariant_broken("CommitQueue: max_batch must be at least 1");
+}
+
+CommitQueue::~CommitQueue() { stop(); }
+
+void CommitQueue::start() {
+  std::lock_guard lock(mutex_);
+  if (writer_.joinable() || stopping_) return;
+  writer_ = std::thread([this] { run(); });
+}
+
+void CommitQueue::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) {
+    // The writer drains the queue before it returns: everything submitted is committed.
+    writer_.join();
+    return;
+  }
+  // Never started: commit what was submitted on this thread, so no waiter is left hanging.
+  std::unique_lock lock(mutex_);
+  while (commit_waiting(lock)) {
+  }
+}
+
+void CommitQueue::submit(NewMessage&& m, Done done) {
+  if (!done) invariant_broken("CommitQueue::submit without a completion");
+  bool queued = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queued_.push_back(std::move(m));
+      queued_done_.push_back(std::move(done));
+      pending_.fetch_add(1, std::memory_order_relaxed);
+      queued = true;
+    }
+  }
+  if (!queued) {
+    done(fail("store: the commit queue is stopped; message not stored"));
+    return;
+  }
+  wake_.notify_one();
+}
+
+size_t CommitQueue::pending() const { return pending_.load(std::memory_order_relaxed); }
+
+CommitQueueCounters CommitQueue::counters() const {
+  constexpr auto r = std::memory_order_relaxed;
+  return CommitQueueCounters{batches_.load(r),       messages_.load(r),
+                             duplicates_.load(r),    largest_batch_.load(r),
+                             commit_errors_.load(r), failed_messages_.load(r)};
+}
+
+void CommitQueue::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+    if (!commit_waiting(lock) && stopping_) return;
+  }
+}
+
+bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
+  if (queued_.empty()) return false;
+  // Take everything waiting (up to max_batch). batch_ is empty here with its old capacity; the
+  // swap hands that capacity to the queue for the messages that arrive during this commit.
+  if (queued_.size() <= options_.max_batch) {
+    std::swap(queued_, batch_);
+    std::swap(queued_done_, batch_done_);
+  } else {
+    const auto n = static_cast<std::ptrdiff_t>(options_.max_batch);
+    std::move(queued_.begin(), queued_.begin() + n, std::back_inserter(batch_));
+    std::move(queued_done_.begin(), queued_done_.begin() + n, std::back_inserter(batch_done_));
+    queued_.erase(queued_.begin(), queued_.begin() + n);
+    queued_done_.erase(queued_done_.begin(), queued_done_.begin() + n);
+  }
+  lock.unlock();  // submissions queue up for the next batch while this one commits
+
+  const size_t n = batch_.size();
+  if (n > largest_batch_.load(std::memory_order_relaxed)) {
+    largest_batch_.store(n, std::memory_order_relaxed);
+  }
+  std::optional<TimePoint> duplicate_since;
+  if (options_.duplicate_window > Duration::zero()) {
+    duplicate_since = clock_.now() - options_.duplicate_window;
+  }
+  auto outcomes = store_.commit(batch_, duplicate_since);
+
+  // commit() has returned: the batch is durable (or nothing of it is stored). Only now are the
+  // waiters told, and with that the sessions may send their ACKs.
+  if (outcomes) {
+    uint64_t duplicates = 0;
+    for (const CommitOutcome& o : *outcomes) duplicates += o.duplicate ? 1 : 0;
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    messages_.fetch_add(n, std::memory_order_relaxed);
+    duplicates_.fetch_add(duplicates, std::memory_order_relaxed);
+    for (size_t i = 0; i < n; ++i) batch_done_[i](std::move((*outcomes)[i]));
+  } else {
+    commit_errors_.fetch_add(1, std::memory_order_relaxed);
+    failed_messages_.fetch_add(n, std::memory_order_relaxed);
+    log::error("store_commit_failed", {{"messages", n}, {"error", outcomes.error().message}});
+    for (size_t i = 0; i < n; ++i) batch_done_[i](fail(outcomes.error()));
+  }
+  pending_.fetch_sub(n, std::memory_order_relaxed);
+  batch_.clear();
+  batch_done_.clear();
+  lock.lock();
+  return true;
+}
+
+}  // namespace irwell::store

@@ -1,0 +1,579 @@
+#include "engine/store/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "engine/store/schema.h"
+#include "engine/store/sqlite_connection.h"
+#include "engine/store/sqlite_statement.h"
+
+namespace irwell::store {
+namespace {
+
+constexpr std::string_view kMessageColumns =
+    "id, received_at, source, peer, control_id, sending_application, sending_facility, "
+    "receiving_application, receiving_facility, message_time, message_type, trigger_event, "
+    "version, status, ack_code, error, ack, raw";
+
+constexpr int kMaxSearchLimit = 1000;
+
+// Runs a statement that returns no rows and resets it.
+Status<> run(SqliteConnection& db, SqliteStatement& st, std::string_view what) {
+  SqliteStatement::Reset reset(st);
+  const int rc = st.step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return fail(db.error(what, rc));
+  return ok();
+}
+
+Result<MessageStatus> status_column(SqliteStatement& st, int index) {
+  const std::string text = st.column_string(index);
+  auto status = parse_status(text);
+  if (!status) return fail(fmt::format("store: unknown message status '{}' in the file", text));
+  return *status;
+}
+
+// Pragmas shared by both connections.
+Status<> configure_common(SqliteConnection& db, const SqliteOptions& o) {
+  // busy_timeout: another process (an operator's sqlite3 shell, a backup) may hold a lock for a
+  // moment; wait that long for it instead of failing a commit, and with it the ACKs, at once.
+  if (auto s = db.exec(fmt::format("PRAGMA busy_timeout = {}", o.busy_timeout_ms)); !s) return s;
+  // cache_size: 16 MiB of pages per connection keeps the hot index pages (duplicate lookups,
+  // searches) in memory; negative means KiB rather than pages.
+  return db.exec("PRAGMA cache_size = -16384");
+}
+
+Status<> configure_writer(SqliteConnection& db, const SqliteOptions& o) {
+  if (auto s = configure_common(db, o); !s) return s;
+  // journal_mode=WAL (persistent in the file): a commit appends to the log and fsyncs it once,
+  // and readers (admin API, searches) run beside the writer without blocking it or being
+  // blocked. Checked, because SQLite silently keeps the old mode where WAL is unavailable.
+  auto mode = db.prepare("PRAGMA journal_mode = WAL");
+  if (!mode) return fail(mode.error());
+  {
+    SqliteStatement::Reset reset(*mode);
+    if (const int rc = mode->step(); rc != SQLITE_ROW) return fail(db.error("journal_mode", rc));
+    if (const std::string m = mode->column_string(0); m != "wal") {
+      return fail(fmt::format("store: cannot use WAL journal mode here (got '{}')", m));
+    }
+  }
+  // synchronous=FULL: in WAL mode this fsyncs the log at every COMMIT, so a transaction that
+  // returned survives power loss: the promise an AA makes. NORMAL would only fsync at
+  // checkpoints and could lose acknowledged messages.
+  if (auto s =
+          db.exec(o.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      !s)
+    return s;
+  // foreign_keys: patients and deliveries always point at a stored message, and deleting old
+  // messages (pruning) takes their rows with them (ON DELETE CASCADE). Off by default in SQLite.
+  if (auto s = db.exec("PRAGMA foreign_keys = ON"); !s) return s;
+  // wal_autocheckpoint: the default (1000 pages, ~4 MiB) keeps the log short so reads stay fast;
+  // the checkpoint runs inside an occasional commit. journal_size_limit: after a burst has grown
+  // the log, truncate it back to 64 MiB at the next checkpoint instead of keeping it forever.
+  if (auto s = db.exec("PRAGMA wal_autocheckpoint = 1000"); !s) return s;
+  if (auto s = db.exec("PRAGMA journal_size_limit = 67108864"); !s) return s;
+  // temp_store: sorts and temporary indexes of searches in memory, never in temp files.
+  return db.exec("PRAGMA temp_store = MEMORY");
+}
+
+Status<> configure_reader(SqliteConnection& db, const SqliteOptions& o) {
+  if (auto s = configure_common(db, o); !s) return s;
+  // query_only: the read connection is opened read-only already; this also makes any attempt
+  // to write through it an error SQLite reports by name.
+  return db.exec("PRAGMA query_only = ON");
+}
+
+// A search as SQL text plus its parameters in order. Strings point into the query.
+struct SearchSql {
+  std::string sql;
+  std::vector<std::variant<int64_t, std::string_view>> params;
+};
+
+SearchSql build_search(const MessageQuery& q) {
+  SearchSql out;
+  out.sql =
+      "SELECT id, received_at, source, control_id, message_type, trigger_event, status, "
+      "ack_code FROM messages WHERE 1";
+  auto text = [&](const std::string& value, std::string_view condition) {
+    if (value.empty()) return;
+    out.sql += condition;
+    out.params.emplace_back(std::string_view(value));
+  };
+  text(q.control_id, " AND control_id = ?");
+  text(q.message_type, " AND message_type = ?");
+  text(q.trigger_event, " AND trigger_event = ?");
+  text(q.source, " AND source = ?");
+  // Patients and destinations through their own indexes, never through the bodies.
+  text(q.patient, " AND id IN (SELECT message_id FROM message_patients WHERE identifier = ?)");
+  text(q.destination, " AND id IN (SELECT message_id FROM deliveries WHERE destination = ?)");
+  if (q.status) {
+    out.sql += " AND status = ?";
+    out.params.emplace_back(to_string(*q.status));
+  }
+  if (q.since) {
+    out.sql += " AND received_at >= ?";
+    out.params.emplace_back(int64_t{to_micros(*q.since)});
+  }
+  if (q.until) {
+    out.sql += " AND received_at < ?";
+    out.params.emplace_back(int64_t{to_micros(*q.until)});
+  }
+  if (q.before_id > 0) {
+    out.sql += " AND id < ?";
+    out.params.emplace_back(q.before_id);
+  }
+  out.sql += " ORDER BY id DESC LIMIT ?";
+  out.params.emplace_back(int64_t{std::clamp(q.limit, 1, kMaxSearchLimit)});
+  return out;
+}
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  // Connections first: members are destroyed in reverse order, statements before connections.
+  SqliteConnection writer;
+  SqliteConnection reader;
+  int64_t default_max_page_count = 0;
+
+  std::mutex write_mutex;  // guards writer and the write statements
+  SqliteStatement begin, commit, rollback, find_original, insert_message, insert_patient,
+      insert_delivery;
+
+  std::mutex read_mutex;  // guards reader and the read statements
+  SqliteStatement read_begin, read_end, select_message, select_patients, select_deliveries,
+      select_message_counts, select_queued;
+  std::map<std::string, SqliteStatement, std::less<>> search_statements;
+
+  Status<> prepare_all();
+  Status<> write_batch(std::span<const NewMessage> batch, std::optional<TimePoint> since,
+                       std::vector<CommitOutcome>& outcomes);
+  Result<std::optional<CommitOutcome>> find_duplicate(const NewMessage& m, TimePoint since);
+  Result<int64_t> insert(const NewMessage& m);
+  void rollback_if_open();
+  Result<SqliteStatement*> search_statement(const std::string& sql);
+  Result<std::optional<StoredMessage>> read_message(int64_t id);
+  Result<StoreStats> read_stats();
+};
+
+Status<> SqliteStore::Impl::prepare_all() {
+  struct {
+    SqliteConnection& db;
+    SqliteStatement& st;
+    std::string sql;
+  } all[] = {
+      // IMMEDIATE: take the write lock when the batch starts, so a busy file shows up at BEGIN
+      // (waited for by busy_timeout) and never as a failed lock upgrade halfway through a batch.
+      {writer, begin, "BEGIN IMMEDIATE"},
+      {writer, commit, "COMMIT"},
+      {writer, rollback, "ROLLBACK"},
+      // The first accepted message with this key in the window: its ACK is what a resent
+      // duplicate gets back (I1). Served by messages_sender_control_id.
+      {writer, find_original,
+       "SELECT id, ack FROM messages WHERE sending_application = ?1 AND sending_facility = ?2 "
+       "AND control_id = ?3 AND received_at >= ?4 AND status = 'accepted' "
+       "ORDER BY received_at, id LIMIT 1"},
+      {writer, insert_message,
+       fmt::format("INSERT INTO messages({}) VALUES "
+                   "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   kMessageColumns)},
+      {writer, insert_patient,
+       "INSERT INTO message_patients(message_id, identifier, authority, type) "
+       "VALUES (?, ?, ?, ?)"},
+      {writer, insert_delivery,
+       "INSERT INTO deliveries(message_id, destination, route, lane_key, seq, state, "
+       "next_attempt_at, payload) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)"},
+      // A deferred read transaction around the several SELECTs of one answer, so they all see
+      // the same committed state.
+      {reader, read_begin, "BEGIN"},
+      {reader, read_end, "COMMIT"},
+      {reader, select_message,
+       fmt::format("SELECT {} FROM messages WHERE id = ?", kMessageColumns)},
+      {reader, select_patients,
+       "SELECT identifier, authority, type FROM message_patients WHERE message_id = ? "
+       "ORDER BY rowid"},
+      {reader, select_deliveries,
+       "SELECT id, destination, route, lane_key, state, attempts, payload, last_error "
+       "FROM deliveries WHERE message_id = ? ORDER BY seq"},
+      {reader, select_message_counts, "SELECT status, n FROM message_counts"},
+      {reader, select_queued,
+       "SELECT coalesce(sum(n), 0) FROM delivery_counts WHERE state = 'queued'"},
+  };
+  for (auto& [db, st, sql] : all) {
+    auto prepared = db.prepare(sql);
+    if (!prepared) return fail(prepared.error());
+    st = std::move(*prepared);
+  }
+  return ok();
+}
+
+void SqliteStore::Impl::rollback_if_open() {
+  // After SQLITE_FULL or an I/O error SQLite may already have rolled the transaction back by
+  // itself; otherwise it is still open and must be ended here, or the next BEGIN would fail and
+  // the connection would be stuck.
+  if (!writer.in_transaction()) return;
+  if (auto s = run(writer, rollback, "store: rollback"); !s) {
+    // A ROLLBACK that fails leaves nothing better to do than retrying once as plain SQL.
+    (void)writer.exec("ROLLBACK");
+  }
+}
+
+Result<std::optional<CommitOutcome>> SqliteStore::Impl::find_duplicate(const NewMessage& m,
+                                                                       TimePoint since) {
+  SqliteStatement& st = find_original;
+  SqliteStatement::Reset reset(st);
+  st.bind_text(1, m.sending_application);
+  st.bind_text(2, m.sending_facility);
+  st.bind_text(3, m.control_id);
+  st.bind(4, to_micros(since));
+  const int rc = st.step();
+  if (rc == SQLITE_DONE) return std::optional<CommitOutcome>();
+  if (rc != SQLITE_ROW) return fail(writer.error("store: duplicate lookup", rc));
+  return std::optional<CommitOutcome>(CommitOutcome{st.column_int64(0), true, st.column_string(1)});
+}
+
+Result<int64_t> SqliteStore::Impl::insert(const NewMessage& m) {
+  {
+    SqliteStatement& st = insert_message;
+    SqliteStatement::Reset reset(st);
+    int i = 0;
+    st.bind(++i, to_micros(m.received_at));
+    for (const std::string* text :
+         {&m.source, &m.peer, &m.control_id, &m.sending_application, &m.sending_facility,
+          &m.receiving_application, &m.receiving_facility, &m.message_time, &m.message_type,
+          &m.trigger_event, &m.version}) {
+      st.bind_text(++i, *text);
+    }
+    st.bind_text(++i, to_string(m.status));
+    st.bind_text(++i, m.ack_code);
+    st.bind_text(++i, m.error);
+    // Only the bodies can be too big to bind (SQLITE_TOOBIG); a failed bind would leave NULL.
+    if (const int rc = st.bind_blob(++i, m.ack); rc != SQLITE_OK) {
+      return fail(writer.error("store: bind ack", rc));
+    }
+    if (const int rc = st.bind_blob(++i, m.raw); rc != SQLITE_OK) {
+      return fail(writer.error("store: bind raw message", rc));
+    }
+    if (const int rc = st.step(); rc != SQLITE_DONE) {
+      return fail(writer.error("store: insert message", rc));
+    }
+  }
+  const int64_t id = sqlite3_last_insert_rowid(writer.get());
+
+  for (const PatientIdentifier& p : m.patients) {
+    SqliteStatement& st = insert_patient;
+    SqliteStatement::Reset reset(st);
+    st.bind(1, id);
+    st.bind_text(2, p.id);
+    st.bind_text(3, p.authority);
+    st.bind_text(4, p.type);
+    if (const int rc = st.step(); rc != SQLITE_DONE) {
+      return fail(writer.error("store: insert patient identifier", rc));
+    }
+  }
+  for (size_t seq = 0; seq < m.deliveries.size(); ++seq) {
+    const NewDelivery& d = m.deliveries[seq];
+    SqliteStatement& st = insert_delivery;
+    SqliteStatement::Reset reset(st);
+    st.bind(1, id);
+    st.bind_text(2, d.destination);
+    st.bind_text(3, d.route);
+    st.bind_text(4, d.lane_key);
+    st.bind(5, static_cast<int64_t>(seq));
+    st.bind(6, to_micros(m.received_at));  // due at once
+    // NULL = send the raw message; a failed bind would silently mean the same, so check it.
+    if (!d.payload.empty()) {
+      if (const int rc = st.bind_blob(7, d.payload); rc != SQLITE_OK) {
+        return fail(writer.error("store: bind delivery payload", rc));
+      }
+    }
+    if (const int rc = st.step(); rc != SQLITE_DONE) {
+      return fail(writer.error("store: insert delivery", rc));
+    }
+  }
+  return id;
+}
+
+Status<> SqliteStore::Impl::write_batch(std::span<const NewMessage> batch,
+                                        std::optional<TimePoint> since,
+                                        std::vector<CommitOutcome>& outcomes) {
+  // The transaction boundary of the ACK contract: every message of the batch (its row, its
+  // patients, its queued deliveries) is in this one transaction, and no outcome leaves this
+  // function before COMMIT returned SQLITE_DONE, i.e. before the log was fsynced.
+  if (auto s = run(writer, begin, "store: begin"); !s) return s;
+  for (const NewMessage& m : batch) {
+    // Only accepted messages are deduplicated: a rejected one was never processed, so its
+    // resend deserves a fresh look; an empty MSH-10 identifies nothing (I2).
+    if (since && m.status == MessageStatus::accepted && !m.control_id.empty()) {
+      // The lookup runs inside the transaction, so it also finds originals inserted earlier in
+      // this same batch.
+      auto original = find_duplicate(m, *since);
+      if (!original) return fail(original.error());
+      if (*original) {
+        outcomes.push_back(std::move(**original));
+        continue;
+      }
+    }
+    auto id = insert(m);
+    if (!id) return fail(id.error());
+    outcomes.push_back(CommitOutcome{*id, false, {}});
+  }
+  return run(writer, commit, "store: commit");
+}
+
+Result<SqliteStatement*> SqliteStore::Impl::search_statement(const std::string& sql) {
+  // One prepared statement per combination of criteria in use (a few dozen at most).
+  if (auto it = search_statements.find(sql); it != search_statements.end()) return &it->second;
+  auto prepared = reader.prepare(sql);
+  if (!prepared) return fail(prepared.error());
+  return &search_statements.emplace(sql, std::move(*prepared)).first->second;
+}
+
+Result<std::optional<StoredMessage>> SqliteStore::Impl::read_message(int64_t id) {
+  SqliteStatement& st = select_message;
+  SqliteStatement::Reset reset(st);
+  st.bind(1, id);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return std::optional<StoredMessage>();
+  if (rc != SQLITE_ROW) return fail(reader.error("store: read message", rc));
+
+  StoredMessage m;
+  int c = 0;
+  m.id = st.column_int64(c++);
+  m.received_at = from_micros(st.column_int64(c++));
+  for (std::string* text : {&m.source, &m.peer, &m.control_id, &m.sending_application,
+                            &m.sending_facility, &m.receiving_application, &m.receiving_facility,
+                            &m.message_time, &m.message_type, &m.trigger_event, &m.version}) {
+    *text = st.column_string(c++);
+  }
+  auto status = status_column(st, c++);
+  if (!status) return fail(status.error());
+  m.status = *status;
+  m.ack_code = st.column_string(c++);
+  m.error = st.column_string(c++);
+  m.ack = st.column_string(c++);
+  m.raw = st.column_string(c++);
+
+  {
+    SqliteStatement& p = select_patients;
+    SqliteStatement::Reset reset_patients(p);
+    p.bind(1, id);
+    while ((rc = p.step()) == SQLITE_ROW) {
+      m.patients.push_back({p.column_string(0), p.column_string(1), p.column_string(2)});
+    }
+    if (rc != SQLITE_DONE) return fail(reader.error("store: read patients", rc));
+  }
+  {
+    SqliteStatement& d = select_deliveries;
+    SqliteStatement::Reset reset_deliveries(d);
+    d.bind(1, id);
+    while ((rc = d.step()) == SQLITE_ROW) {
+      StoredDelivery sd;
+      sd.id = d.column_int64(0);
+      sd.destination = d.column_string(1);
+      sd.route = d.column_string(2);
+      sd.lane_key = d.column_string(3);
+      sd.state = d.column_string(4);
+      sd.attempts = static_cast<int>(d.column_int64(5));
+      sd.payload = d.column_string(6);
+      sd.last_error = d.column_string(7);
+      m.deliveries.push_back(std::move(sd));
+    }
+    if (rc != SQLITE_DONE) return fail(reader.error("store: read deliveries", rc));
+  }
+  return std::optional<StoredMessage>(std::move(m));
+}
+
+Result<StoreStats> SqliteStore::Impl::read_stats() {
+  StoreStats stats;
+  {
+    SqliteStatement& st = select_message_counts;
+    SqliteStatement::Reset reset(st);
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      auto status = status_column(st, 0);
+      if (!status) return fail(status.error());
+      const int64_t n = st.column_int64(1);
+      stats.messages += n;
+      switch (*status) {
+        case MessageStatus::accepted:
+          stats.accepted = n;
+          break;
+        case MessageStatus::rejected:
+          stats.rejected = n;
+          break;
+        case MessageStatus::duplicate:
+          stats.duplicate = n;
+          break;
+        case MessageStatus::unrouted:
+          stats.unrouted = n;
+          break;
+        case MessageStatus::filtered:
+          stats.filtered = n;
+          break;
+      }
+    }
+    if (rc != SQLITE_DONE) return fail(reader.error("store: read message counts", rc));
+  }
+  SqliteStatement& st = select_queued;
+  SqliteStatement::Reset reset(st);
+  if (const int rc = st.step(); rc != SQLITE_ROW) {
+    return fail(reader.error("store: read delivery counts", rc));
+  }
+  stats.queued_deliveries = st.column_int64(0);
+  return stats;
+}
+
+namespace {
+
+// Holds a deferred read transaction on the reader for the scope, so the several SELECTs of one
+// answer see one snapshot; ends it however the scope ends (a read transaction left open would
+// stop checkpoints from ever finishing).
+class ReadTransaction {
+ public:
+  ReadTransaction(SqliteConnection& db, SqliteStatement& begin, SqliteStatement& end)
+      : db_(db), end_(end), status_(run(db, begin, "store: begin read")) {}
+  ~ReadTransaction() {
+    if (db_.in_transaction()) (void)run(db_, end_, "store: end read");
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  const Status<>& status() const { return status_; }
+
+ private:
+  SqliteConnection& db_;
+  SqliteStatement& end_;
+  Status<> status_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& o) {
+  auto impl = std::make_unique<Impl>();
+  // The writer first: it creates the file, turns on WAL and migrates the schema, all before a
+  // reader could see a half-made file.
+  auto writer = SqliteConnection::open(o.path, SqliteConnection::Mode::read_write_create);
+  if (!writer) return fail(writer.error());
+  impl->writer = std::move(*writer);
+  if (auto s = configure_writer(impl->writer, o); !s) return fail(s.error());
+  if (auto s = migrate(impl->writer); !s) return fail(s.error());
+  auto pages = impl->writer.query_int("PRAGMA max_page_count");
+  if (!pages) return fail(pages.error());
+  impl->default_max_page_count = *pages;
+  if (o.max_page_count) {
+    if (auto s = impl->writer.exec(fmt::format("PRAGMA max_page_count = {}", *o.max_page_count));
+        !s)
+      return fail(s.error());
+  }
+
+  auto reader = SqliteConnection::open(o.path, SqliteConnection::Mode::read_only);
+  if (!reader) return fail(reader.error());
+  impl->reader = std::move(*reader);
+  if (auto s = configure_reader(impl->reader, o); !s) return fail(s.error());
+
+  if (auto s = impl->prepare_all(); !s) return fail(s.error());
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteStore::~SqliteStore() = default;
+
+Result<std::vector<CommitOutcome>> SqliteStore::commit(std::span<const NewMessage> batch,
+                                                       std::optional<TimePoint> duplicate_since) {
+  std::lock_guard lock(impl_->write_mutex);
+  std::vector<CommitOutcome> outcomes;
+  outcomes.reserve(batch.size());
+  if (auto s = impl_->write_batch(batch, duplicate_since, outcomes); !s) {
+    impl_->rollback_if_open();
+    return fail(s.error());
+  }
+  return outcomes;
+}
+
+Result<std::optional<StoredMessage>> SqliteStore::get_message(int64_t id) {
+  std::lock_guard lock(impl_->read_mutex);
+  ReadTransaction txn(impl_->reader, impl_->read_begin, impl_->read_end);
+  if (!txn.status()) return fail(txn.status().error());
+  return impl_->read_message(id);
+}
+
+Result<std::vector<MessageSummary>> SqliteStore::search(const MessageQuery& q) {
+  const SearchSql query = build_search(q);
+  std::lock_guard lock(impl_->read_mutex);
+  auto prepared = impl_->search_statement(query.sql);
+  if (!prepared) return fail(prepared.error());
+  SqliteStatement& st = **prepared;
+  SqliteStatement::Reset reset(st);
+  for (size_t i = 0; i < query.params.size(); ++i) {
+    const int index = static_cast<int>(i) + 1;
+    if (const auto* n = std::get_if<int64_t>(&query.params[i])) {
+      st.bind(index, *n);
+    } else {
+      st.bind_text(index, std::get<std::string_view>(query.params[i]));
+    }
+  }
+  std::vector<MessageSummary> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    MessageSummary s;
+    s.id = st.column_int64(0);
+    s.received_at = from_micros(st.column_int64(1));
+    s.source = st.column_string(2);
+    s.control_id = st.column_string(3);
+    s.message_type = st.column_string(4);
+    s.trigger_event = st.column_string(5);
+    s.status = st.column_string(6);
+    s.ack_code = st.column_string(7);
+    out.push_back(std::move(s));
+  }
+  if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: search", rc));
+  return out;
+}
+
+Result<StoreStats> SqliteStore::stats() {
+  std::lock_guard lock(impl_->read_mutex);
+  ReadTransaction txn(impl_->reader, impl_->read_begin, impl_->read_end);
+  if (!txn.status()) return fail(txn.status().error());
+  return impl_->read_stats();
+}
+
+Result<int64_t> SqliteStore::set_max_page_count(std::optional<int64_t> pages) {
+  std::lock_guard lock(impl_->write_mutex);
+  return impl_->writer.query_int(
+      fmt::format("PRAGMA max_page_count = {}", pages.value_or(impl_->default_max_page_count)));
+}
+
+Result<int> SqliteStore::schema_version() {
+  std::lock_guard lock(impl_->write_mutex);
+  auto v = impl_->writer.query_int("PRAGMA user_version");
+  if (!v) return fail(v.error());
+  return static_cast<int>(*v);
+}
+
+Result<std::string> SqliteStore::explain_search(const MessageQuery& q) {
+  const SearchSql query = build_search(q);
+  std::lock_guard lock(impl_->read_mutex);
+  auto st = impl_->reader.prepare("EXPLAIN QUERY PLAN " + query.sql);
+  if (!st) return fail(st.error());
+  std::string plan;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) {
+    plan += st->column_string(3);  // the "detail" column
+    plan += '\n';
+  }
+  if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: explain", rc));
+  return plan;
+}
+
+Result<std::unique_ptr<MessageStore>> open_sqlite_store(const SqliteOptions& o) {
+  auto store = SqliteStore::open(o);
+  if (!store) return fail(store.error());
+  return std::unique_ptr<MessageStore>(std::move(*store));
+}
+
+}  // namespace irwell::store

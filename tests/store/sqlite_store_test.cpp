@@ -1,0 +1,478 @@
+// SqliteStore: round trips, duplicate detection (I1, I2), search, schema versions, disk full.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "tests/store/store_fixtures.h"
+
+using namespace irwell;
+using namespace irwell::store;
+using namespace irwell::store::test;
+using irwell::testing::TempDir;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+namespace {
+
+std::vector<int64_t> ids_of(const std::vector<MessageSummary>& found) {
+  std::vector<int64_t> ids;
+  for (const auto& s : found) ids.push_back(s.id);
+  return ids;
+}
+
+std::vector<int64_t> search_ids(MessageStore& store, const MessageQuery& q) {
+  auto found = store.search(q);
+  INFO((found ? std::string() : found.error().message));
+  REQUIRE(found.ok());
+  return ids_of(*found);
+}
+
+StoredMessage get(MessageStore& store, int64_t id) {
+  auto m = store.get_message(id);
+  REQUIRE(m.ok());
+  REQUIRE(m->has_value());
+  return std::move(**m);
+}
+
+// Runs SQL on the file through a connection of its own (as an operator's sqlite3 shell would).
+void sql_on_file(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+}  // namespace
+
+TEST_CASE("status names round trip and unknown names are refused", "[store]") {
+  for (auto s : {MessageStatus::accepted, MessageStatus::rejected, MessageStatus::duplicate,
+                 MessageStatus::unrouted, MessageStatus::filtered}) {
+    REQUIRE(parse_status(to_string(s)) == s);
+  }
+  CHECK(to_string(MessageStatus::unrouted) == "unrouted");
+  CHECK_FALSE(parse_status("Accepted").has_value());
+  CHECK_FALSE(parse_status("").has_value());
+}
+
+TEST_CASE("commit and get_message round-trip every field, raw bytes included", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+
+  NewMessage m = make_message("MSG0001", t0() + std::chrono::microseconds(123456));
+  // Bytes as they come off the wire: NUL, 8859-1 high bytes, an invalid UTF-8 sequence.
+  m.raw = std::string("MSH|^~\\&|PAS|RXA\rNTE|1||caf\xe9 \0 \x80\xff\xfe end\r", 33);
+  m.ack = std::string("MSA|AA|MSG0001\r\0\x9f", 18);
+  m.error = "";
+  m.peer = "10.1.2.3:5555";
+  m.patients = {{"9990000026", "NHS", "NH"}, {"RXA2002", "RXA", "MR"}, {"", "", "PI"}};
+  m.deliveries = {{"subscriber", "adt_all", "9990000026", ""},
+                  {"record_store", "adt_records", "", std::string("PAY\0LOAD\xff", 9)}};
+
+  const auto outcomes = commit_ok(*store, {m});
+  REQUIRE_FALSE(outcomes[0].duplicate);
+  CHECK(outcomes[0].stored_ack.empty());
+
+  const StoredMessage s = get(*store, outcomes[0].message_id);
+  CHECK(s.id == outcomes[0].message_id);
+  CHECK(s.received_at == m.received_at);
+  CHECK(s.source == m.source);
+  CHECK(s.peer == m.peer);
+  CHECK(s.control_id == m.control_id);
+  CHECK(s.sending_application == m.sending_application);
+  CHECK(s.sending_facility == m.sending_facility);
+  CHECK(s.receiving_application == m.receiving_application);
+  CHECK(s.receiving_facility == m.receiving_facility);
+  CHECK(s.message_time == m.message_time);
+  CHECK(s.message_type == m.message_type);
+  CHECK(s.trigger_event == m.trigger_event);
+  CHECK(s.version == m.version);
+  CHECK(s.status == MessageStatus::accepted);
+  CHECK(s.raw.size() == 33);
+  CHECK(s.raw == m.raw);
+  CHECK(s.ack == m.ack);
+  CHECK(s.ack_code == "AA");
+  CHECK(s.error.empty());
+  CHECK(s.patients == m.patients);
+  REQUIRE(s.deliveries.size() == 2);
+  CHECK(s.deliveries[0].destination == "subscriber");
+  CHECK(s.deliveries[0].route == "adt_all");
+  CHECK(s.deliveries[0].lane_key == "9990000026");
+  CHECK(s.deliveries[0].state == "queued");
+  CHECK(s.deliveries[0].attempts == 0);
+  CHECK(s.deliveries[0].payload.empty());  // "" = send the raw message
+  CHECK(s.deliveries[1].destination == "record_store");
+  CHECK(s.deliveries[1].payload == m.deliveries[1].payload);
+  CHECK(s.deliveries[0].id != s.deliveries[1].id);
+
+  auto missing = store->get_message(outcomes[0].message_id + 1000);
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing->has_value());
+}
+
+TEST_CASE("a rejected message keeps its raw bytes, error and NAK", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  NewMessage m = make_message("");
+  m.status = MessageStatus::rejected;
+  m.raw = std::string("\x0bnot hl7 at all\x1c", 17);
+  m.ack_code = "AR";
+  m.error = "MSH segment missing";
+  m.patients.clear();
+  m.deliveries.clear();
+  const auto outcomes = commit_ok(*store, {m});
+  const StoredMessage s = get(*store, outcomes[0].message_id);
+  CHECK(s.status == MessageStatus::rejected);
+  CHECK(s.raw == m.raw);
+  CHECK(s.error == "MSH segment missing");
+  CHECK(s.ack_code == "AR");
+  CHECK(s.deliveries.empty());
+}
+
+TEST_CASE("I1: a resent message within the window gets the first stored ACK back", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  const auto first = commit_ok(*store, {make_message("DUP1", t0())});
+
+  NewMessage resent = make_message("DUP1", t0() + hours(2));
+  resent.ack = "a different ACK we must not send";
+  const auto second = commit_ok(*store, {resent}, t0() + hours(2) - hours(24));
+  REQUIRE(second[0].duplicate);
+  CHECK(second[0].message_id == first[0].message_id);
+  CHECK(second[0].stored_ack == make_message("DUP1").ack);
+
+  // Not stored: one message, one delivery.
+  auto stats = store->stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->messages == 1);
+  CHECK(stats->queued_deliveries == 1);
+
+  SECTION("another sending facility or application is another key") {
+    NewMessage other_facility = make_message("DUP1", t0() + hours(2));
+    other_facility.sending_facility = "RM3";
+    NewMessage other_application = make_message("DUP1", t0() + hours(2));
+    other_application.sending_application = "LAB";
+    const auto out = commit_ok(*store, {other_facility, other_application}, t0());
+    CHECK_FALSE(out[0].duplicate);
+    CHECK_FALSE(out[1].duplicate);
+    CHECK(out[0].message_id != out[1].message_id);
+  }
+}
+
+TEST_CASE("I1: the same key outside the window is stored as a new message", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  const auto first = commit_ok(*store, {make_message("DUP2", t0())});
+  const TimePoint later = t0() + hours(25);
+  const auto second = commit_ok(*store, {make_message("DUP2", later)}, later - hours(24));
+  CHECK_FALSE(second[0].duplicate);
+  CHECK(second[0].message_id != first[0].message_id);
+
+  // The window bound is inclusive: received exactly at duplicate_since still counts.
+  const auto third = commit_ok(*store, {make_message("DUP2", later)}, later);
+  CHECK(third[0].duplicate);
+  CHECK(third[0].message_id == second[0].message_id);
+}
+
+TEST_CASE("I1: the same key twice inside one batch stores the first only", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  const auto out = commit_ok(
+      *store, {make_message("B1"), make_message("DUPB"), make_message("DUPB"), make_message("B2")});
+  CHECK_FALSE(out[0].duplicate);
+  CHECK_FALSE(out[1].duplicate);
+  REQUIRE(out[2].duplicate);
+  CHECK(out[2].message_id == out[1].message_id);
+  CHECK(out[2].stored_ack == make_message("DUPB").ack);
+  CHECK_FALSE(out[3].duplicate);
+  CHECK(store->stats()->messages == 3);
+}
+
+TEST_CASE("I1: rejected messages never count as originals", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  NewMessage rejected = make_message("REJ1");
+  rejected.status = MessageStatus::rejected;
+  rejected.ack_code = "AE";
+  const auto first = commit_ok(*store, {rejected});
+  // The sender fixed it and resent with the same MSH-10: processed, not a duplicate.
+  const auto second = commit_ok(*store, {make_message("REJ1", t0() + minutes(1))});
+  CHECK_FALSE(second[0].duplicate);
+  CHECK(second[0].message_id != first[0].message_id);
+  // A rejected message is itself never deduplicated either.
+  const auto third = commit_ok(*store, {rejected});
+  CHECK_FALSE(third[0].duplicate);
+  CHECK(store->stats()->messages == 3);
+}
+
+TEST_CASE("I2: an empty control_id never deduplicates", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  const auto out = commit_ok(*store, {make_message(""), make_message("")});
+  CHECK_FALSE(out[0].duplicate);
+  CHECK_FALSE(out[1].duplicate);
+  const auto again = commit_ok(*store, {make_message("")});
+  CHECK_FALSE(again[0].duplicate);
+  CHECK(store->stats()->messages == 3);
+}
+
+TEST_CASE("duplicate detection is off when duplicate_since is nullopt", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  const auto out = commit_ok(*store, {make_message("SAME"), make_message("SAME")}, std::nullopt);
+  CHECK_FALSE(out[1].duplicate);
+  CHECK(out[0].message_id != out[1].message_id);
+}
+
+TEST_CASE("search by each criterion, newest first, with paging", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+
+  NewMessage adt = make_message("C1", t0());
+  NewMessage oru = make_message("C2", t0() + minutes(10));
+  oru.message_type = "ORU";
+  oru.trigger_event = "R01";
+  oru.source = "lab_in";
+  oru.patients = {{"9990000034", "NHS", "NH"}, {"LAB77", "RM3", "MR"}};
+  oru.deliveries = {{"record_store", "results", "", ""}};
+  NewMessage a08 = make_message("C3", t0() + minutes(20));
+  a08.trigger_event = "A08";
+  NewMessage rejected = make_message("C4", t0() + minutes(30));
+  rejected.status = MessageStatus::rejected;
+  rejected.patients.clear();
+  rejected.deliveries.clear();
+  const auto out = commit_ok(*store, {adt, oru, a08, rejected});
+  const int64_t id_adt = out[0].message_id, id_oru = out[1].message_id, id_a08 = out[2].message_id,
+                id_rej = out[3].message_id;
+
+  MessageQuery q;
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_rej, id_a08, id_oru, id_adt});
+
+  q = {};
+  q.control_id = "C2";
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_oru});
+  q = {};
+  q.message_type = "ADT";
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_rej, id_a08, id_adt});
+  q.trigger_event = "A08";
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_a08});
+  q = {};
+  q.source = "lab_in";
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_oru});
+  q = {};
+  q.status = MessageStatus::rejected;
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_rej});
+  q = {};
+  q.destination = "record_store";
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_oru});
+  q = {};
+  q.since = t0() + minutes(10);  // inclusive
+  q.until = t0() + minutes(30);  // exclusive
+  CHECK(search_ids(*store, q) == std::vector<int64_t>{id_a08, id_oru});
+
+  SECTION("patients by NHS number and by MRN") {
+    q = {};
+    q.patient = "9990000018";  // NHS number on C1 and C3
+    CHECK(search_ids(*store, q) == std::vector<int64_t>{id_a08, id_adt});
+    q.patient = "LAB77";  // the lab's MRN on C2
+    CHECK(search_ids(*store, q) == std::vector<int64_t>{id_oru});
+    q.patient = "9990000042";
+    CHECK(search_ids(*store, q).empty());
+  }
+
+  SECTION("paging with before_id walks every message once") {
+    q = {};
+    q.limit = 3;
+    auto page1 = store->search(q);
+    REQUIRE(page1.ok());
+    CHECK(ids_of(*page1) == std::vector<int64_t>{id_rej, id_a08, id_oru});
+    q.before_id = page1->back().id;
+    CHECK(search_ids(*store, q) == std::vector<int64_t>{id_adt});
+    q.before_id = id_adt;
+    CHECK(search_ids(*store, q).empty());
+  }
+
+  SECTION("summaries carry what a list shows") {
+    q = {};
+    q.control_id = "C2";
+    auto found = store->search(q);
+    REQUIRE(found.ok());
+    REQUIRE(found->size() == 1);
+    const MessageSummary& s = found->front();
+    CHECK(s.received_at == oru.received_at);
+    CHECK(s.source == "lab_in");
+    CHECK(s.message_type == "ORU");
+    CHECK(s.trigger_event == "R01");
+    CHECK(s.status == "accepted");
+    CHECK(s.ack_code == "AA");
+  }
+
+  SECTION("limit is clamped to at least one") {
+    q = {};
+    q.limit = 0;
+    CHECK(search_ids(*store, q) == std::vector<int64_t>{id_rej});
+  }
+}
+
+TEST_CASE("every search criterion is served by an index, never a scan of messages", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  auto plan_of = [&](const MessageQuery& q) {
+    auto plan = store->explain_search(q);
+    REQUIRE(plan.ok());
+    return *plan;
+  };
+  std::vector<std::pair<std::string, MessageQuery>> queries;
+  MessageQuery q;
+  q.control_id = "X";
+  queries.emplace_back("control_id", q);
+  q = {};
+  q.patient = "9990000018";
+  queries.emplace_back("patient", q);
+  q = {};
+  q.message_type = "ADT";
+  q.trigger_event = "A01";
+  queries.emplace_back("type", q);
+  q = {};
+  q.source = "pas_in";
+  queries.emplace_back("source", q);
+  q = {};
+  q.status = MessageStatus::rejected;
+  queries.emplace_back("status", q);
+  q = {};
+  q.destination = "subscriber";
+  queries.emplace_back("destination", q);
+  q = {};
+  q.since = t0();
+  q.until = t0() + hours(1);
+  queries.emplace_back("time range", q);
+  q = {};
+  q.before_id = 1000;
+  queries.emplace_back("paging only", q);
+  for (const auto& [name, query] : queries) {
+    const std::string plan = plan_of(query);
+    INFO(name << ":\n" << plan);
+    // "SCAN messages" alone would read every row; SEARCH ... USING INDEX / INTEGER PRIMARY KEY
+    // reads only what matches.
+    CHECK(plan.find("SCAN messages\n") == std::string::npos);
+    CHECK(plan.find("SEARCH messages") != std::string::npos);
+  }
+}
+
+TEST_CASE("stats count stored messages by status and queued deliveries", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  NewMessage rejected = make_message("S2");
+  rejected.status = MessageStatus::rejected;
+  rejected.deliveries.clear();
+  NewMessage unrouted = make_message("S3");
+  unrouted.status = MessageStatus::unrouted;
+  unrouted.deliveries.clear();
+  NewMessage two_destinations = make_message("S4");
+  two_destinations.deliveries.push_back({"record_store", "adt_records", "", ""});
+  commit_ok(*store, {make_message("S1"), rejected, unrouted, two_destinations,
+                     make_message("S1") /* duplicate: not stored */});
+  auto stats = store->stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->messages == 4);
+  CHECK(stats->accepted == 2);
+  CHECK(stats->rejected == 1);
+  CHECK(stats->unrouted == 1);
+  CHECK(stats->duplicate == 0);
+  CHECK(stats->filtered == 0);
+  CHECK(stats->queued_deliveries == 3);
+}
+
+TEST_CASE("a reopened store has its data and the current schema version", "[store]") {
+  TempDir dir;
+  int64_t id = 0;
+  {
+    auto store = open_store(dir / "store.db");
+    REQUIRE(store->schema_version().value() == kSchemaVersion);
+    id = commit_ok(*store, {make_message("KEEP1")})[0].message_id;
+  }
+  auto store = open_store(dir / "store.db");
+  CHECK(store->schema_version().value() == kSchemaVersion);
+  CHECK(get(*store, id).control_id == "KEEP1");
+  // Duplicate detection works across restarts: the resend after a crash gets the stored ACK.
+  const auto again = commit_ok(*store, {make_message("KEEP1", t0() + minutes(5))});
+  CHECK(again[0].duplicate);
+  CHECK(again[0].message_id == id);
+}
+
+TEST_CASE("files the store does not understand are refused untouched", "[store]") {
+  TempDir dir;
+  const auto file = dir / "store.db";
+  SqliteOptions o;
+  o.path = file;
+
+  SECTION("a newer schema version") {
+    { open_store(file); }
+    sql_on_file(file, "PRAGMA user_version = " + std::to_string(kSchemaVersion + 1));
+    auto store = SqliteStore::open(o);
+    REQUIRE_FALSE(store.ok());
+    CHECK_THAT(store.error().message, Catch::Contains("newer than this irwell"));
+  }
+  SECTION("another application's database") {
+    sql_on_file(file, "PRAGMA application_id = 1234; CREATE TABLE t(x)");
+    auto store = open_sqlite_store(o);
+    REQUIRE_FALSE(store.ok());
+    CHECK_THAT(store.error().message, Catch::Contains("not an irwell message store"));
+  }
+  SECTION("an unversioned file that already holds tables") {
+    sql_on_file(file, "CREATE TABLE messages(x)");
+    auto store = open_sqlite_store(o);
+    REQUIRE_FALSE(store.ok());
+    CHECK_THAT(store.error().message, Catch::Contains("no irwell schema version"));
+  }
+}
+
+TEST_CASE("disk full: the batch fails whole, then commits resume when space returns", "[store]") {
+  TempDir dir;
+  const auto file = dir / "store.db";
+  NewMessage big = make_message("BIG1");
+  big.raw.append(256 * 1024, 'x');  // needs overflow pages the capped file cannot grow
+  int64_t kept = 0;
+  {
+    auto store = open_store(file);
+    kept = commit_ok(*store, {make_message("BEFORE")})[0].message_id;
+    // Capped at (at least) the file's current size: any growth is "disk full".
+    REQUIRE(store->set_max_page_count(1).ok());
+
+    auto failed = store->commit(std::vector<NewMessage>{make_message("SMALL"), big}, t0());
+    REQUIRE_FALSE(failed.ok());
+    CHECK_THAT(failed.error().message, Catch::Contains("full"));
+    // Nothing of the batch is stored, not even the small message before the big one.
+    MessageQuery q;
+    CHECK(search_ids(*store, q) == std::vector<int64_t>{kept});
+    CHECK(store->stats()->messages == 1);
+    CHECK(store->stats()->queued_deliveries == 1);
+
+    // Still full: fails again, and the connection is not left inside a transaction.
+    REQUIRE_FALSE(store->commit(std::vector<NewMessage>{big}, t0()).ok());
+
+    // Space returns: the same batch commits, with the same duplicate answers as ever.
+    REQUIRE(store->set_max_page_count(std::nullopt).ok());
+    const auto out = commit_ok(*store, {make_message("SMALL"), big, make_message("BEFORE")});
+    CHECK_FALSE(out[0].duplicate);
+    CHECK_FALSE(out[1].duplicate);
+    CHECK(out[2].duplicate);
+    CHECK(get(*store, out[1].message_id).raw == big.raw);
+  }
+  // A restart with a bigger cap (an operator freed space) lets commits through too.
+  {
+    auto capped = open_store(file, 1);
+    NewMessage big2 = big;
+    big2.control_id = "BIG2";
+    REQUIRE_FALSE(capped->commit(std::vector<NewMessage>{big2}, t0()).ok());
+  }
+  auto roomy = open_store(file, 1'000'000);
+  NewMessage big3 = big;
+  big3.control_id = "BIG3";
+  CHECK_FALSE(commit_ok(*roomy, {big3})[0].duplicate);
+  CHECK(roomy->stats()->messages == 4);
+}
