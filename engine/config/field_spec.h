@@ -82,6 +82,16 @@ struct TypeSpec {
   std::vector<FieldSpec> fields;
 };
 
+// Builders for declaring specs compactly:
+//   field_spec("port", FieldType::port, "2575", "TCP port to listen on")
+//   required(field_spec(...)), bounded(field_spec(...), 1, 100), one_of(field_spec(...), {...}),
+//   refers_to(field_spec(...), Reference::lookup)
+FieldSpec field_spec(std::string name, FieldType type, std::string default_value, std::string doc);
+FieldSpec required(FieldSpec spec);
+FieldSpec bounded(FieldSpec spec, std::optional<long long> min, std::optional<long long> max = {});
+FieldSpec one_of(FieldSpec spec, std::vector<std::string> allowed);
+FieldSpec refers_to(FieldSpec spec, Reference what);
+
 // A decoded, type-checked value of a typed block's field (for transforms and destinations).
 struct Value {
   FieldType type = FieldType::string;

@@ -1,0 +1,30 @@
+#include "engine/config/config.h"
+
+namespace irwell::config {
+namespace {
+
+template <class T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+  for (const auto& item : items) {
+    if (item.name == name) return &item;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const SourceConfig* Config::find_source(std::string_view name) const {
+  return find_named(sources, name);
+}
+const DestinationConfig* Config::find_destination(std::string_view name) const {
+  return find_named(destinations, name);
+}
+const RouteConfig* Config::find_route(std::string_view name) const {
+  return find_named(routes, name);
+}
+const LookupTable* Config::find_lookup(std::string_view name) const {
+  auto it = lookups.find(std::string(name));
+  return it == lookups.end() ? nullptr : &it->second;
+}
+
+}  // namespace irwell::config

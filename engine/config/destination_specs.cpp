@@ -1,0 +1,122 @@
+// Destination types: their specs (what `irwell list` shows and the loader checks). Destinations
+// are read by the channels from DestinationConfig::params by these field names.
+#include <string>
+#include <vector>
+
+#include "engine/config/decoders.h"
+#include "engine/config/registry.h"
+
+namespace irwell::config {
+namespace {
+
+using T = FieldType;
+
+// Delivery policy every destination has: retries, dead-lettering and per-key ordering lanes.
+std::vector<FieldSpec> with_delivery_fields(std::vector<FieldSpec> fields) {
+  fields.push_back(field_spec("retry_initial", T::duration, "1s",
+                              "delay before the first retry; doubles after each failed attempt"));
+  fields.push_back(field_spec("retry_max", T::duration, "5m", "longest delay between retries"));
+  fields.push_back(bounded(field_spec("max_attempts", T::integer, "0",
+                                      "attempts before a delivery is dead-lettered; 0: never"),
+                           0));
+  fields.push_back(field_spec("lane_key", T::path, "",
+                              "HL7 path (e.g. PID-3) whose value keeps per-key FIFO order while "
+                              "lanes send in parallel; empty: one lane, strict FIFO"));
+  fields.push_back(
+      bounded(field_spec("lanes", T::integer, "1",
+                         "deliveries in flight at once, one per lane (needs lane_key)"),
+              1, 64));
+  return fields;
+}
+
+TypeSpec mllp_spec() {
+  return TypeSpec{
+      TypeKind::destination, "mllp",
+      "sends each message over MLLP (TCP, optionally TLS) and waits for the receiver's ACK",
+      with_delivery_fields({
+          required(field_spec("host", T::string, "", "receiver's host name or address")),
+          required(bounded(field_spec("port", T::port, "", "receiver's TCP port"), 1, 65535)),
+          field_spec("connect_timeout", T::duration, "10s", "give up connecting after this long"),
+          field_spec("ack_timeout", T::duration, "30s",
+                     "retry when no ACK arrives this long after sending"),
+          one_of(field_spec("on_error_ack", T::enum_, "dead_letter",
+                            "when the receiver answers AE/AR (CE/CR): retry or dead_letter"),
+                 {"retry", "dead_letter"}),
+          one_of(field_spec("tls", T::map, "",
+                            "TLS: {ca, server_name, verify: true}, {cert, key} for mutual TLS"),
+                 {"ca", "cert", "key", "server_name", "verify"}),
+      })};
+}
+
+TypeSpec file_spec() {
+  return TypeSpec{
+      TypeKind::destination, "file",
+      "writes each message to its own file in a directory (written whole, then renamed)",
+      with_delivery_fields({
+          required(field_spec("dir", T::file_path, "", "directory to write into")),
+          field_spec("filename", T::string, "{control_id}.hl7",
+                     "file name; {control_id}, {type}, {event}, {id} are replaced"),
+          one_of(field_spec("line_ending", T::enum_, "cr", "segment terminator: cr, lf or crlf"),
+                 {"cr", "lf", "crlf"}),
+      })};
+}
+
+TypeSpec http_spec() {
+  return TypeSpec{
+      TypeKind::destination, "http",
+      "POSTs each message to an HTTP(S) endpoint; a 2xx reply means delivered",
+      with_delivery_fields({
+          required(field_spec("url", T::string, "", "http:// or https:// URL")),
+          one_of(field_spec("method", T::enum_, "POST", "HTTP method"), {"POST", "PUT"}),
+          field_spec("content_type", T::string, "x-application/hl7-v2+er7",
+                     "Content-Type of the request body"),
+          field_spec("headers", T::map, "", "extra request headers, name: value"),
+          field_spec("timeout", T::duration, "30s", "retry when no reply arrives this long"),
+          one_of(field_spec("tls", T::map, "",
+                            "TLS for https: {ca, server_name, verify: true}, {cert, key}"),
+                 {"ca", "cert", "key", "server_name", "verify"}),
+      })};
+}
+
+TypeSpec record_store_spec() {
+  return TypeSpec{TypeKind::destination, "record_store",
+                  "applies ADT, ORU and SIU messages to the shared care record in the store",
+                  with_delivery_fields({})};
+}
+
+}  // namespace
+
+void check_destination(DestinationConfig& d, std::string_view context, DecodeContext& ctx) {
+  Params& p = d.params;
+  if (auto it = p.find("tls"); it != p.end()) {
+    decode_tls(it->second, /*listener=*/false, context, ctx);
+  }
+  if (d.type == "http") {
+    const Value& url = p["url"];
+    if (!url.text.empty() && !url.text.starts_with("http://") &&
+        !url.text.starts_with("https://")) {
+      ctx.diags.error(url.mark, in_context(context,
+                                           "url: expected an http:// or https:// URL, "
+                                           "got " +
+                                               quote(url.text)));
+    }
+  }
+  if (auto it = p.find("lanes"); it != p.end() && it->second.integer > 1) {
+    auto key = p.find("lane_key");
+    if (key == p.end() || key->second.text.empty()) {
+      ctx.diags.error(it->second.mark,
+                      in_context(context,
+                                 "lanes: more than one lane needs lane_key (the HL7 "
+                                 "path that keeps each patient's messages in order)"));
+    }
+  }
+}
+
+void register_builtin_destinations(Registry& registry) {
+  registry.add(mllp_spec());
+  registry.add(file_spec());
+  registry.add(http_spec());
+  registry.add(record_store_spec());
+}
+
+}  // namespace irwell::config
