@@ -132,8 +132,9 @@ class MessageStore {
   virtual ~MessageStore() = default;
 
   // Writes the batch in ONE transaction and commits durably; the outcomes are in batch order.
-  // Duplicates (I1): for each message with status accepted and a non-empty control_id, looks up
-  // an accepted message with the same (sending_application, sending_facility, control_id)
+  // Duplicates (I1): for each message not rejected (accepted, unrouted, filtered: all taken)
+  // with a non-empty control_id, looks up a message not rejected with the same
+  // (sending_application, sending_facility, control_id)
   // received at or after `duplicate_since`, earlier in this same batch included. If found, the
   // message is NOT stored and its outcome is {original id, duplicate=true, stored_ack}.
   // duplicate_since = nullopt turns duplicate detection off. Either every outcome is returned

@@ -172,11 +172,11 @@ Status<> SqliteStore::Impl::prepare_all() {
       {writer, begin, "BEGIN IMMEDIATE"},
       {writer, commit, "COMMIT"},
       {writer, rollback, "ROLLBACK"},
-      // The first accepted message with this key in the window: its ACK is what a resent
-      // duplicate gets back (I1). Served by messages_sender_control_id.
+      // The first processed (not rejected) message with this key in the window: its ACK is
+      // what a resent duplicate gets back (I1). Served by messages_sender_control_id.
       {writer, find_original,
        "SELECT id, ack FROM messages WHERE sending_application = ?1 AND sending_facility = ?2 "
-       "AND control_id = ?3 AND received_at >= ?4 AND status = 'accepted' "
+       "AND control_id = ?3 AND received_at >= ?4 AND status <> 'rejected' "
        "ORDER BY received_at, id LIMIT 1"},
       {writer, insert_message,
        fmt::format("INSERT INTO messages({}) VALUES "
@@ -307,9 +307,10 @@ Status<> SqliteStore::Impl::write_batch(std::span<const NewMessage> batch,
   // function before COMMIT returned SQLITE_DONE, i.e. before the log was fsynced.
   if (auto s = run(writer, begin, "store: begin"); !s) return s;
   for (const NewMessage& m : batch) {
-    // Only accepted messages are deduplicated: a rejected one was never processed, so its
-    // resend deserves a fresh look; an empty MSH-10 identifies nothing (I2).
-    if (since && m.status == MessageStatus::accepted && !m.control_id.empty()) {
+    // Only processed messages (accepted, unrouted, filtered: all ACKed as taken) are
+    // deduplicated: a rejected one was never processed, so its resend deserves a fresh look;
+    // an empty MSH-10 identifies nothing (I2).
+    if (since && m.status != MessageStatus::rejected && !m.control_id.empty()) {
       // The lookup runs inside the transaction, so it also finds originals inserted earlier in
       // this same batch.
       auto original = find_duplicate(m, *since);
