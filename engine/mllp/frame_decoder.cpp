@@ -104,9 +104,7 @@ std::optional<DecoderEvent> FrameDecoder::next_seeking() {
   pos_ += junk + 1;
   start_frame();
   if (junk_unreported_ > 0) return take_junk_report(/*run_ends=*/true);
-  junk_reported_ = false;
-  junk_head_.clear();
-  junk_whitespace_ = true;
+  end_junk_run();
   return std::nullopt;
 }
 
@@ -117,14 +115,15 @@ std::optional<DecoderEvent> FrameDecoder::take_junk_report(bool run_ends) {
                      .whitespace_only = junk_whitespace_,
                      .continued = junk_reported_};
   junk_unreported_ = 0;
-  if (run_ends) {
-    junk_reported_ = false;
-    junk_head_.clear();
-    junk_whitespace_ = true;
-  } else {
-    junk_reported_ = true;
-  }
+  junk_reported_ = true;
+  if (run_ends) end_junk_run();
   return report;
+}
+
+void FrameDecoder::end_junk_run() {
+  junk_reported_ = false;
+  junk_head_.clear();
+  junk_whitespace_ = true;
 }
 
 void FrameDecoder::start_frame() {

@@ -104,6 +104,7 @@ class FrameDecoder {
   std::optional<DecoderEvent> next_in_body();
   std::optional<DecoderEvent> next_skipping();
   std::optional<DecoderEvent> take_junk_report(bool run_ends);
+  void end_junk_run();
   void start_frame();
   size_t available() const { return buf_.size() - pos_; }
 
