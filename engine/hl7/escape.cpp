@@ -84,4 +84,29 @@ std::string escape(std::string_view text, const Delimiters& d) {
   return out;
 }
 
+std::string reescape(std::string_view wire, const Delimiters& from, const Delimiters& to) {
+  std::string out;
+  out.reserve(wire.size() + 8);
+  for (size_t i = 0; i < wire.size();) {
+    char c = wire[i];
+    size_t close = c == from.escape ? wire.find(from.escape, i + 1) : std::string_view::npos;
+    if (close == std::string_view::npos) {
+      out += escape(std::string_view(&wire[i], 1), to);
+      ++i;
+      continue;
+    }
+    std::string_view body = wire.substr(i + 1, close - i - 1);
+    std::string decoded = unescape(wire.substr(i, close - i + 1), from);
+    if (body.size() == 1 && decoded.size() == 1) {
+      out += escape(decoded, to);  // a delimiter escape, e.g. F or S
+    } else {
+      out.push_back(to.escape);
+      out.append(body);
+      out.push_back(to.escape);
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
 }  // namespace irwell::hl7

@@ -19,6 +19,12 @@ namespace irwell::hl7 {
 std::string unescape(std::string_view wire, const Delimiters& d);
 std::string escape(std::string_view text, const Delimiters& d);
 
+// Rewrites escaped wire text from delimiters `from` to `to` (E8, C3): delimiter escapes are
+// decoded and written again against `to`, other sequences (\.br\, \X..\, malformed...) keep
+// their text with `to`'s escape character, and data characters that are delimiters in `to`
+// are escaped. A lone (unterminated) escape character is data.
+std::string reescape(std::string_view wire, const Delimiters& from, const Delimiters& to);
+
 // True when `wire` contains the escape character (a fast check before unescape()).
 inline bool needs_unescape(std::string_view wire, const Delimiters& d) {
   return wire.find(d.escape) != std::string_view::npos;

@@ -503,4 +503,43 @@ std::string Message::encode() const {
   return out;
 }
 
+std::string Message::encode(const Delimiters& to) const {
+  if (to == delims_ || !to.valid()) return encode();
+  const Delimiters& from = delims_;
+  std::string out;
+  out.reserve(raw_.size() + raw_.size() / 8);
+  // Each level is split with the old separator and joined with the new one; leaves re-escaped.
+  auto level = [&](auto&& self, std::string_view text, int depth) -> void {
+    const char seps_from[] = {from.repetition, from.component, from.subcomponent};
+    const char seps_to[] = {to.repetition, to.component, to.subcomponent};
+    if (depth == 3) {
+      out += reescape(text, from, to);
+      return;
+    }
+    bool first = true;
+    for (std::string_view part : split(text, seps_from[depth])) {
+      if (!first) out.push_back(seps_to[depth]);
+      first = false;
+      self(self, part, depth + 1);
+    }
+  };
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    out.append(id_of(s));
+    size_t fields = field_count(i);
+    int f = 1;
+    if (s.header && fields >= 2) {
+      out.push_back(to.field);
+      out += to.encoding_characters();
+      f = 3;
+    }
+    for (; f <= static_cast<int>(fields); ++f) {
+      out.push_back(to.field);
+      level(level, piece(i, f).value_or(""), 0);
+    }
+    out.push_back('\r');
+  }
+  return out;
+}
+
 }  // namespace irwell::hl7

@@ -5,9 +5,9 @@
 // - parse() never throws and never fails on content it does not expect (D2: "ignore what you
 //   don't expect"); it fails only when the message cannot be read at all (see ParseError codes):
 //     100  the first non-blank segment is not MSH (B8), or the input is empty/blank;
-//     102  MSH-1 is CR/LF/alphanumeric/space or MSH-2 is unusable: duplicate or alphanumeric
-//          characters, or more than 5 characters (C4, C6; e.g. `^~\\&`);
 //     101  MSH-2 is absent or empty (`MSH||`, `MSH|`), or MSH-9 is absent or empty (G2);
+//     102  MSH-1 is missing, CR/LF, a letter, digit or space; or MSH-2 is unusable: repeated
+//          or alphanumeric characters, or more than 5 characters (C4, C6; e.g. `^~\\&`);
 //     199  more than ParseOptions::max_segments segments, or input of 4 GiB or more.
 //   Everything else parses: malformed segment IDs (B5), junk lines (B6, B7), odd MSH-7/11/12
 //   (D7, G1, G3), missing PID...
@@ -15,8 +15,8 @@
 //   MSH are skipped; blank or whitespace-only lines are skipped and not counted as segments.
 // - Delimiters (C1-C5): from the message's own MSH-1/MSH-2. MSH-2 of 1-3 characters is filled
 //   with the defaults for the missing positions (legacy `^~\` -> `^~\&`), unless a default
-//   would repeat a character already used (then 102); a 5th
-//   character is the truncation character unless it equals the field separator (then ignored).
+//   would repeat a character already used (then 102); a 5th character is the v2.7 truncation
+//   character (data everywhere else, C5).
 //   MSH-1 is the field separator itself and MSH-2 is never split or unescaped: get(MSH-2)
 //   returns the encoding characters as written, and any component/repetition > 1 of MSH-1 or
 //   MSH-2 is absent.
@@ -102,8 +102,12 @@ class Message {
   std::optional<std::string_view> get_raw(const Path& p) const;  // wire text; nullopt if absent
 
   Header header() const;
-  std::vector<PatientIdentifier> patient_identifiers() const;  // every PID-3 repetition
-  std::string nhs_number() const;  // PID-3 rep with type NH (or authority NHS), else ""
+  // Every PID-3 repetition (first PID) with a non-empty CX.1, in order.
+  std::vector<PatientIdentifier> patient_identifiers() const;
+  // The first PID-3 repetition with type NH, or authority NHS or the NHS number OID
+  // 2.16.840.1.113883.2.1.4.1 (CX.4.1 or CX.4.2); spaces/dashes removed when that gives a valid
+  // NHS number ("999 000 0018" -> "9990000018"); "" when there is none.
+  std::string nhs_number() const;
 
   // Index-based access, for walking every segment (inspect, transforms).
   std::string_view segment_text(size_t index) const;  // wire text without terminator
@@ -122,6 +126,10 @@ class Message {
   bool modified() const;
 
   std::string encode() const;
+  // The message written with other delimiters (E8, C3: a route's outbound MSH-1/MSH-2): every
+  // value is re-escaped with reescape(), MSH-1/MSH-2 are the new ones. `d` must be valid();
+  // otherwise, or when `d` equals delimiters(), this is encode().
+  std::string encode(const Delimiters& d) const;
 
  private:
   struct Segment {

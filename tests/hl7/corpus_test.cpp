@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/hl7/batch.h"
+#include "engine/hl7/escape.h"
 #include "engine/hl7/message.h"
 #include "tests/support/test_support.h"
 
@@ -363,6 +364,47 @@ TEST_CASE("corpus: decoded header fields and charsets", "[hl7][corpus][charset]"
   auto tbrd = Message::parse(read("oru/dex-tbrd-oru-r01-case-notification-v251.hl7"));
   REQUIRE(tbrd);
   CHECK(tbrd->header().control_id == "MESSAGE CONTROL ID");  // H5: verbatim
+}
+
+// Every leaf (subcomponent) of every field, in order, unescaped; escape sequences that stay
+// verbatim (\.br\, \X..\) are written with the standard `\` so messages with different
+// escape characters compare equal.
+std::vector<std::string> leaves(const Message& m) {
+  const Delimiters& d = m.delimiters();
+  const Delimiters standard;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < m.segment_count(); ++i) {
+    out.push_back("segment " + std::string(m.segment_id(i)));
+    bool header = m.segment_id(i) == "MSH";
+    for (size_t f = header ? 3 : 1; f <= m.field_count(i); ++f) {
+      for (auto rep : split(m.field_raw(i, static_cast<int>(f)).value_or(""), d.repetition)) {
+        for (auto comp : split(rep, d.component)) {
+          for (auto sub : split(comp, d.subcomponent)) {
+            out.push_back(unescape(reescape(sub, d, standard), standard));
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST_CASE("corpus: E8 re-encoding with other delimiters keeps every value", "[hl7][corpus]") {
+  if (!corpus_available()) return;
+  const Delimiters hash{'#', '!', '@', '%', '*'};
+  size_t checked = 0;
+  for (const std::string& rel : t::corpus_files()) {
+    auto m = Message::parse(read(rel));
+    if (!m) continue;
+    INFO(rel);
+    auto moved = Message::parse(m->encode(hash));
+    REQUIRE(moved);
+    CHECK(moved->delimiters().field == '#');
+    CHECK(leaves(*moved) == leaves(*m));
+    CHECK(moved->encode(m->delimiters()) == m->encode());
+    ++checked;
+  }
+  std::cout << "hl7 corpus: " << checked << " messages re-encoded with #!@%*\n";
 }
 
 TEST_CASE("corpus: truncated files never crash the parser or the batch splitter (K3)",

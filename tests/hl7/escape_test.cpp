@@ -67,3 +67,16 @@ TEST_CASE("E8: escape() writes every delimiter, the escape character and line br
     CHECK(unescape(escape(text, custom), custom) == text);
   }
 }
+
+TEST_CASE("E8: reescape() moves wire text to other delimiters", "[hl7][escape]") {
+  Delimiters std_d;
+  Delimiters hash{'#', '!', '@', '%', '*'};
+  CHECK(reescape("a\\F\\b\\S\\c", std_d, hash) == "a|b^c");  // no longer delimiters: plain data
+  CHECK(reescape("x#y!z", std_d, hash) == "x%F%y%S%z");      // data that now collides
+  CHECK(reescape("l1\\.br\\l2\\X0D\\", std_d, hash) == "l1%.br%l2%X0D%");
+  CHECK(reescape("C:\\MIME\\x", std_d, hash) == "C:%MIME%x");
+  CHECK(reescape("lone \\ end", std_d, hash) == "lone \\ end");
+  CHECK(reescape("100%", std_d, hash) == "100%E%");
+  CHECK(reescape("a\\E\\b", std_d, hash) == "a\\b");
+  CHECK(reescape(reescape("a\\T\\b #1 \\.br\\", std_d, hash), hash, std_d) == "a\\T\\b #1 \\.br\\");
+}

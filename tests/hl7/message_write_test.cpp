@@ -137,3 +137,21 @@ TEST_CASE("values are written in the message's character set", "[hl7][write][cha
   REQUIRE(utf8.set(path("PID-5"), "Zo\xC3\xAB"));
   CHECK(utf8.field_raw(1, 5) == "Zo\xC3\xAB");
 }
+
+TEST_CASE("E8, C3: encode() with other delimiters re-escapes every value", "[hl7][write][escape]") {
+  auto m =
+      parse_ok(cr("MSH|^~\\&|PAS|RXX01|||1||ADT^A01|C1|P|2.4\n"
+                  "PID|1||K1^^^A&B^MR~K2||O\\T\\Neil#1^Jo\\.br\\!||\"\"\n"));
+  Delimiters hash{'#', '!', '@', '%', '*'};
+  std::string out = m.encode(hash);
+  CHECK(out == cr("MSH#!@%*#PAS#RXX01###1##ADT!A01#C1#P#2.4\n"
+                  "PID#1##K1!!!A*B!MR@K2##O&Neil%F%1!Jo%.br%%S%##\"\"\n"));
+  auto back = parse_ok(out);
+  CHECK(back.get(path("PID-5.1")) == "O&Neil#1");
+  CHECK(back.get(path("PID-3[1].4.2")) == "B");
+  CHECK(back.state(path("PID-7")) == ValueState::null);
+  CHECK(back.encode(m.delimiters()) == m.encode());
+  CHECK(m.encode(m.delimiters()) == m.encode());
+  Delimiters bad{'|', '|', '~', '\\', '&'};
+  CHECK(m.encode(bad) == m.encode());
+}
