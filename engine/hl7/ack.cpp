@@ -178,6 +178,15 @@ std::string_view to_string(AckCode code) {
   return "AE";
 }
 
+AckError ack_error(int code, std::string text, std::string segment, int field) {
+  AckError e;
+  e.code = code;
+  e.text = std::move(text);
+  e.segment = std::move(segment);
+  e.field = field;
+  return e;
+}
+
 std::string_view error_code_text(int code) {
   switch (code) {
     case 0:

@@ -54,6 +54,9 @@ struct AckError {
   std::string user_message;  // ERR-8 (2.5+ only), optional
 };
 
+// An error at SEG-field (sequence 1), or with no location when `segment` is empty.
+AckError ack_error(int code, std::string text = {}, std::string segment = {}, int field = 0);
+
 struct AckRequest {
   AckCode code = AckCode::AA;
   std::string control_id;        // MSH-10 of the ACK (new, unique; see ControlIdGenerator)

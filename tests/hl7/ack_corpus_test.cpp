@@ -84,11 +84,7 @@ TEST_CASE("H7: build_ack then read_ack round-trips MSA-2 for every corpus messag
     req.code = AckCode::AR;
     req.control_id = ids.next(std::chrono::system_clock::now());
     req.timestamp = "20261125103000.000+0000";
-    AckError error;
-    error.code = 100;
-    error.text = "bad | text";
-    error.segment = "MSH";
-    req.errors.push_back(error);
+    req.errors.push_back(ack_error(100, "bad | text", "MSH"));
     const std::string ack = build_ack(in, req);
     auto reply = read_ack(ack);
     REQUIRE(reply);

@@ -41,15 +41,6 @@ AckRequest request(AckCode code, std::vector<AckError> errors = {}) {
   return r;
 }
 
-AckError error(int code, std::string text, std::string segment = "", int field = 0) {
-  AckError e;
-  e.code = code;
-  e.text = std::move(text);
-  e.segment = std::move(segment);
-  e.field = field;
-  return e;
-}
-
 const std::string kAdtV251 =
     cr("MSH|^~\\&|PAS^2.16.840.1.113883.19.3.2.1^ISO|RXH&1.2.3&ISO|EPR|RXH^^L|20261125103000+0000||"
        "ADT^A01^ADT_A01|MSG 0001 |P|2.5.1|||AL|NE||UNICODE UTF-8\n"
@@ -98,7 +89,8 @@ TEST_CASE("H4: MSH-9.3 depends on the version and on add_structure", "[hl7][ack]
 TEST_CASE("H6: ERR before 2.5 is ERR-1 with the text in MSA-3", "[hl7][ack]") {
   const SalvagedHeader in = salvage_header("MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|2.3\r");
   const std::string ack = build_ack(
-      in, request(AckCode::AE, {error(101, "Required field missing", "PID", 5), error(207, "")}));
+      in, request(AckCode::AE,
+                  {ack_error(101, "Required field missing", "PID", 5), ack_error(207, "")}));
   CHECK(segments(ack) == Strings{"MSH|^~\\&|C|D|A|B|20261125103001.000+0000||ACK^A01|IRW0001|P|2.3",
                                  "MSA|AE|C1|Required field missing",
                                  "ERR|PID^1^5^101&Required field missing&HL70357",
@@ -107,15 +99,16 @@ TEST_CASE("H6: ERR before 2.5 is ERR-1 with the text in MSA-3", "[hl7][ack]") {
 
 TEST_CASE("H6: ERR from 2.5 is ERR-2/3/4 (and ERR-8)", "[hl7][ack]") {
   const SalvagedHeader in = salvage_header("MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|2.5.1\r");
-  AckError located = error(102, "Data type error", "OBX", 5);
+  AckError located = ack_error(102, "Data type error", "OBX", 5);
   located.sequence = 2;
   located.repetition = 1;
   located.component = 3;
-  AckError warning = error(0, "Field ignored", "PID", 2);
+  AckError warning = ack_error(0, "Field ignored", "PID", 2);
   warning.severity = 'W';
   warning.user_message = "PID-2 is not used";
   const std::string ack = build_ack(
-      in, request(AckCode::AR, {error(203, "", "MSH", 12), located, warning, error(207, "")}));
+      in,
+      request(AckCode::AR, {ack_error(203, "", "MSH", 12), located, warning, ack_error(207, "")}));
   CHECK(segments(ack) ==
         Strings{"MSH|^~\\&|C|D|A|B|20261125103001.000+0000||ACK^A01^ACK|IRW0001|P|2.5.1",
                 "MSA|AR|C1", "ERR||MSH^1^12|203^Unsupported version id^HL70357|E",
@@ -129,7 +122,7 @@ TEST_CASE("H6: a blank or unrecognised version gets the 2.5 ERR layout", "[hl7][
     INFO(v);
     const std::string ack =
         build_ack(salvage_header("MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|" + v + "\r"),
-                  request(AckCode::AR, {error(203, "", "MSH", 12)}));
+                  request(AckCode::AR, {ack_error(203, "", "MSH", 12)}));
     CHECK(segments(ack).back() == "ERR||MSH^1^12|203^Unsupported version id^HL70357|E");
   }
 }
@@ -138,7 +131,7 @@ TEST_CASE("H5 I2: an empty MSH-10 gives an empty MSA-2", "[hl7][ack]") {
   const std::string ack =
       build_ack(salvage_header("MSH|^~\\&|A|B|C|D|||ORL^O22||P|2.5.1\r"), request(AckCode::AA));
   CHECK(segments(ack)[1] == "MSA|AA");
-  AckRequest r = request(AckCode::AE, {error(101, "", "MSH", 10)});
+  AckRequest r = request(AckCode::AE, {ack_error(101, "", "MSH", 10)});
   r.text = "control id missing";
   const std::string nak = build_ack(salvage_header("MSH|^~\\&|A|B|C|D|||ORL^O22||P|2.5.1\r"), r);
   CHECK(segments(nak)[1] == "MSA|AE||control id missing");
@@ -149,7 +142,7 @@ TEST_CASE("H5 I2: an empty MSH-10 gives an empty MSA-2", "[hl7][ack]") {
 
 TEST_CASE("B8 H7: no MSH at all: default delimiters, empty MSA-2", "[hl7][ack]") {
   const std::string ack = build_ack(salvage_header("PID|1||9990000018^^^NHS^NH\r"),
-                                    request(AckCode::AR, {error(100, "", "")}));
+                                    request(AckCode::AR, {ack_error(100, "", "")}));
   CHECK(segments(ack) == Strings{"MSH|^~\\&|||||20261125103001.000+0000||ACK^^ACK|IRW0001|P|2.5.1",
                                  "MSA|AR", "ERR|||100^Segment sequence error^HL70357|E"});
 }
@@ -158,7 +151,7 @@ TEST_CASE("C3 H4: custom delimiters are used throughout the ACK", "[hl7][ack]") 
   const SalvagedHeader in =
       salvage_header("MSH#!@%*#APP!1.2!ISO#FAC#RAPP#RFAC#20261125##ADT!A04!ADT_A01#C-9#P#2.5\r");
   const std::string ack =
-      build_ack(in, request(AckCode::AE, {error(102, "bad # ! @ % * | ^ & value", "PID", 7)}));
+      build_ack(in, request(AckCode::AE, {ack_error(102, "bad # ! @ % * | ^ & value", "PID", 7)}));
   CHECK(segments(ack) ==
         Strings{
             "MSH#!@%*#RAPP#RFAC#APP!1.2!ISO#FAC#20261125103001.000+0000##ACK!A04!ACK#IRW0001#P#2.5",
@@ -172,7 +165,7 @@ TEST_CASE("C3 H4: custom delimiters are used throughout the ACK", "[hl7][ack]") 
 
 TEST_CASE("E1 E8: error text containing delimiters and CR is escaped", "[hl7][ack]") {
   const SalvagedHeader v25 = salvage_header("MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|2.5.1\r");
-  AckRequest r = request(AckCode::AE, {error(199, "bad |^&~\\ value\rnext line", "PID", 3)});
+  AckRequest r = request(AckCode::AE, {ack_error(199, "bad |^&~\\ value\rnext line", "PID", 3)});
   r.text = "see ERR | here";
   const std::string ack = build_ack(v25, r);
   const Strings segs = segments(ack);
@@ -181,7 +174,7 @@ TEST_CASE("E1 E8: error text containing delimiters and CR is escaped", "[hl7][ac
         "ERR||PID^1^3|199^bad \\F\\\\S\\\\T\\\\R\\\\E\\ value\\X0D\\next line^HL70357|E");
   SECTION("inside an ERR-1 subcomponent (v2.4)") {
     const std::string old = build_ack(salvage_header("MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|2.4\r"),
-                                      request(AckCode::AE, {error(199, "a&b^c", "PID", 3)}));
+                                      request(AckCode::AE, {ack_error(199, "a&b^c", "PID", 3)}));
     CHECK(segments(old)[2] == "ERR|PID^1^3^199&a\\T\\b\\S\\c&HL70357");
   }
   SECTION("read_ack gives the text back") {
