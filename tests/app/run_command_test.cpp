@@ -1,0 +1,131 @@
+// `irwell run` in-process: a bad config is refused before anything opens; a good one serves
+// MLLP until SIGTERM, reloads on SIGHUP (refusing a bad file), and stops with exit code 0.
+// Signals are sent to the thread running the command (pthread_kill), which takes them with
+// sigwait, so the test process itself is never signalled.
+#include <pthread.h>
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "engine/app/commands.h"
+#include "engine/store/sqlite_store.h"
+#include "tests/channels/mllp_test_client.h"
+#include "tests/pipeline/ingest_fixtures.h"
+
+using namespace irwell;
+using irwell::testing::ack_field;
+using irwell::testing::LogWatcher;
+using irwell::testing::MllpTestClient;
+
+namespace {
+
+// A port that was free a moment ago (for a config that must NOT open it).
+uint16_t some_free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string config_text(const std::string& data_dir, int port, const std::string& extra = "") {
+  return "storage:\n  data_dir: " + data_dir +
+         "\nadmin:\n  enabled: false\nsources:\n  pas_in:\n    type: mllp\n    port: " +
+         std::to_string(port) + "\n" + extra;
+}
+
+// The port of the latest listener_started line.
+uint16_t started_port(LogWatcher& logs) {
+  uint16_t port = 0;
+  for (const std::string& line : logs.lines()) {
+    if (line.find("event=listener_started") == std::string::npos) continue;
+    auto at = line.find(" port=");
+    if (at != std::string::npos) port = static_cast<uint16_t>(std::stoi(line.substr(at + 6)));
+  }
+  return port;
+}
+
+}  // namespace
+
+TEST_CASE("run: a bad config is refused with its diagnostics; no port, no store") {
+  testing::TempDir dir;
+  const uint16_t port = some_free_port();
+  const auto file = dir / "routes.yaml";
+  testing::write_file(file, config_text((dir / "data").string(), port, "    prot: 1\n"));
+  std::ostringstream out, err;
+  int rc = app::run_command({"-c", file.string()}, out, err);
+  CHECK(rc == 1);
+  CHECK(err.str().find("routes.yaml:") != std::string::npos);
+  CHECK(err.str().find("error:") != std::string::npos);
+  CHECK(err.str().find("prot") != std::string::npos);
+  CHECK(out.str().empty());
+  CHECK_FALSE(std::filesystem::exists(dir / "data"));  // the store was never opened
+  MllpTestClient c(port);
+  CHECK_FALSE(c.connected());
+}
+
+TEST_CASE("run: a missing config file is refused") {
+  testing::TempDir dir;
+  std::ostringstream out, err;
+  CHECK(app::run_command({"-c", (dir / "nope.yaml").string()}, out, err) == 1);
+  CHECK_FALSE(err.str().empty());
+}
+
+TEST_CASE("run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 0") {
+  LogWatcher logs;
+  testing::TempDir dir;
+  const auto file = dir / "routes.yaml";
+  const std::string data = (dir / "data").string();
+  testing::write_file(file, config_text(data, 0));
+  int rc = -1;
+  std::ostringstream out, err;
+  std::thread runner([&] { rc = app::run_command({"-c", file.string()}, out, err); });
+
+  REQUIRE(logs.wait_for("engine_started"));
+  {
+    MllpTestClient c(started_port(logs));
+    auto ack = c.round_trip(testing::TestMessage{}.text());
+    REQUIRE(ack);
+    CHECK(ack_field(*ack, "MSA-1") == "AA");
+  }
+
+  // A bad file on SIGHUP is refused and the running engine stays.
+  testing::write_file(file, config_text(data, 0, "    nonsense: true\n"));
+  pthread_kill(runner.native_handle(), SIGHUP);
+  REQUIRE(logs.wait_for("config_reload_refused"));
+  CHECK(err.str().find("nonsense") != std::string::npos);
+  {
+    MllpTestClient c(started_port(logs));
+    auto ack = c.round_trip(testing::TestMessage{.control_id = "MSG00002"}.text());
+    REQUIRE(ack);
+    CHECK(ack_field(*ack, "MSA-1") == "AA");
+  }
+
+  // A good one replaces the engine.
+  testing::write_file(file, config_text(data, 0, "    ack_mode: enhanced\n"));
+  pthread_kill(runner.native_handle(), SIGHUP);
+  REQUIRE(logs.wait_for("config_reloaded"));
+  {
+    MllpTestClient c(started_port(logs));
+    auto ack = c.round_trip(testing::TestMessage{.control_id = "MSG00003"}.text());
+    REQUIRE(ack);
+    CHECK(ack_field(*ack, "MSA-1") == "CA");
+  }
+
+  pthread_kill(runner.native_handle(), SIGTERM);
+  runner.join();
+  CHECK(rc == 0);
+  CHECK(logs.count("engine_stopped") == 2);
+  auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
+  REQUIRE(st);
+  auto stats = st.value()->stats();
+  REQUIRE(stats);
+  CHECK(stats->messages == 3);
+}
