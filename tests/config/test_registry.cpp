@@ -3,8 +3,8 @@
 namespace irwell::testing {
 
 config::Registry config_test_registry() {
-  using config::FieldType;
   using config::field_spec;
+  using config::FieldType;
   config::Registry r;
   config::register_builtin_sources(r);
   config::register_builtin_destinations(r);
@@ -20,14 +20,14 @@ config::Registry config_test_registry() {
           config::required(config::refers_to(field_spec("table", FieldType::string, "", "table"),
                                              config::Reference::lookup)),
           field_spec("target", FieldType::path, "", "field to write; empty: path")}});
-  r.add({config::TypeKind::transform,
-         "replace",
-         "replaces text matching a regular expression",
-         {config::required(field_spec("path", FieldType::path, "", "field to change")),
-          config::required(field_spec("regex", FieldType::regex, "", "what to replace")),
-          field_spec("with", FieldType::string, "", "replacement"),
-          config::bounded(field_spec("max", FieldType::integer, "0", "most replacements"), 0,
-                          100)}});
+  r.add(
+      {config::TypeKind::transform,
+       "replace",
+       "replaces text matching a regular expression",
+       {config::required(field_spec("path", FieldType::path, "", "field to change")),
+        config::required(field_spec("regex", FieldType::regex, "", "what to replace")),
+        field_spec("with", FieldType::string, "", "replacement"),
+        config::bounded(field_spec("max", FieldType::integer, "0", "most replacements"), 0, 100)}});
   return r;
 }
 
