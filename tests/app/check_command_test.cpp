@@ -72,6 +72,13 @@ TEST_CASE("irwell check: every problem, in compiler form, FILE as given, exit 1"
                      "defined: subscriber\n");
 }
 
+TEST_CASE("irwell check: the brief's example config passes with the real built-in registry") {
+  // tests/data/config/good/example.yaml uses the real `set` and `lookup` transforms.
+  Run r = check({"-c", (testing::data_dir() / "config" / "good" / "example.yaml").string()});
+  CHECK(r.err.empty());
+  CHECK(r.code == 0);
+}
+
 TEST_CASE("irwell check: the default file is ./routes.yaml; a missing file exits 1") {
   testing::TempDir tmp;
   auto cwd = std::filesystem::current_path();
