@@ -205,6 +205,12 @@ bool MllpSession::take_frames(std::vector<Pending>& pending) {
                         {{"source", source_.name}, {"peer", peer_}, {"bytes", e.bytes}});
               close_reason_ = e.looks_like_tls ? "TLS on a plain port" : "HTTP on a plain port";
               keep_open = false;
+            } else if (source_.mllp.strict_framing && !e.whitespace_only) {
+              // strict_framing: bytes outside a frame are a protocol error, not noise.
+              log::warn("junk_outside_frame",
+                        {{"source", source_.name}, {"peer", peer_}, {"bytes", e.bytes}});
+              close_reason_ = "bytes outside a frame (strict_framing)";
+              keep_open = false;
             } else if (!junk_logged_) {
               // A2: logged once per connection; the total is in connection_closed.
               junk_logged_ = true;

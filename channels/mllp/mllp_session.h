@@ -14,8 +14,9 @@
 // Connection hygiene: idle timeout (no frame in progress: close), frame-completion timeout
 // (A8: drop the partial frame, log, carry on — later bytes are junk until the next 0x0B, V8),
 // frame cap (A9: NAK from the salvaged prefix, the connection stays usable), junk before a
-// frame skipped and counted (A2), a TLS ClientHello or HTTP request on the plain port logged as
-// such and the connection closed (V15), EOF mid-frame logged (A7). A reply that cannot be written
+// frame skipped and counted (A2; with strict_framing anything but whitespace closes the
+// connection), a TLS ClientHello or HTTP request on the plain port logged as such and the
+// connection closed (V15), EOF mid-frame logged (A7). A reply that cannot be written
 // within the idle timeout closes the connection.
 //
 // Threading: runs on the io_context's thread only. The CommitQueue completes on its writer

@@ -77,6 +77,15 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
 
   for (const config::SourceConfig& source : impl->config.sources) {
     if (source.type != "mllp") continue;  // other source types are not served by the engine yet
+    if (source.mllp.tls.enabled) {
+      // Never fall back to plain TCP where the operator asked for encryption.
+      return fail("source \"" + source.name + "\": TLS listeners are not supported yet");
+    }
+    if (!source.mllp.dedupe) {
+      log::warn("dedupe_setting_ignored",
+                {{"source", source.name},
+                 {"reason", "duplicate detection is per store (storage.duplicate_window)"}});
+    }
     impl->ingests.push_back(
         std::make_unique<pipeline::Ingest>(source.name, source.mllp, *impl->clock, *impl->router));
     auto listener = std::make_unique<channels::MllpListener>(impl->io, source,

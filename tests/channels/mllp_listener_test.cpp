@@ -470,3 +470,37 @@ TEST_CASE("listener: graceful stop commits and ACKs what was received, then refu
   CHECK(by_control_id(*reopened.value(), "MSG100001").size() == 1);
   CHECK(logs.count("engine_stopped") == 1);  // logged before stop() returned
 }
+
+TEST_CASE("listener: strict_framing closes on bytes outside a frame and aborts 1C without 0D") {
+  LogWatcher logs;
+  RunningEngine e(
+      [](config::Config& c, app::EngineOptions&) { c.sources[0].mllp.strict_framing = true; });
+  MllpTestClient c(e.port);
+  // A3/V10: an end block followed by LF aborts the frame (no reply); whitespace is tolerated.
+  REQUIRE(c.send_raw("\x0b" + numbered(1).text() + "\x1c\n"));
+  auto reply = c.round_trip(numbered(2).text());
+  REQUIRE(reply);
+  CHECK(ack_field(*reply, "MSA-2") == "MSG100002");
+  CHECK(by_control_id(e.engine->store(), "MSG100001").empty());
+  CHECK(e.counters().frames_aborted == 1);
+  // Anything else outside a frame is a protocol error: the connection is closed.
+  REQUIRE(c.send_raw("hello"));
+  CHECK(c.closed_by_peer());
+  CHECK(logs.wait_for("junk_outside_frame"));
+}
+
+TEST_CASE("engine: a source asking for TLS is refused, never served in plain text") {
+  LogWatcher logs;
+  testing::TempDir dir;
+  config::Config c;
+  c.storage.data_dir = dir.path();
+  config::SourceConfig s;
+  s.name = "secure_in";
+  s.type = "mllp";
+  s.mllp.port = 0;
+  s.mllp.tls.enabled = true;
+  c.sources.push_back(s);
+  auto started = app::Engine::start(c);
+  REQUIRE_FALSE(started);
+  CHECK(started.error().message.find("TLS") != std::string::npos);
+}
