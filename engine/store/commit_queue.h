@@ -12,8 +12,9 @@
 // - submit() is thread-safe and never blocks on the disk. `done` runs on the writer thread after
 //   MessageStore::commit() returned for the batch holding the message: with its CommitOutcome
 //   (committed, or a duplicate of a committed original) or with the batch's error (nothing of
-//   it stored; the caller NAKs). `done` must be short and must not throw: post to the caller's
-//   own executor from it. It is called exactly once per submit().
+//   it stored; the caller NAKs). `done` must be short, must not throw and must not call stop():
+//   post to the caller's own executor from it (it may submit()). It is called exactly once per
+//   submit().
 // - After a failed batch the writer carries on with the next one (accepting resumes when the
 //   disk has space again).
 // - Duplicates are looked up within `duplicate_window` before the clock's now() at commit time.
