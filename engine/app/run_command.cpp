@@ -16,6 +16,7 @@
 #include "engine/config/load_config.h"
 #include "engine/config/registry.h"
 #include "engine/core/log.h"
+#include "engine/pipeline/router.h"
 #include "transforms/register.h"
 
 namespace irwell::app {
@@ -31,22 +32,38 @@ options:
   -h, --help          this help
 )";
 
-Result<config::Config, std::vector<config::Diagnostic>> load(const std::string& file) {
-  config::Registry registry;
-  config::register_builtin_sources(registry);
-  config::register_builtin_destinations(registry);
-  transforms::register_builtin_transforms(registry);
-  return config::load_config(file, registry);
+const config::Registry& registry() {
+  static const config::Registry r = [] {
+    config::Registry reg;
+    config::register_builtin_sources(reg);
+    config::register_builtin_destinations(reg);
+    transforms::register_builtin_transforms(reg);
+    return reg;
+  }();
+  return r;
 }
 
-void apply_logging(const config::Config& c) {
+// A config ready to run: checked by the loader, and its routes built (what only a transform's
+// builder can reject is reported like any config error).
+struct Prepared {
+  config::Config config;
+  std::unique_ptr<pipeline::Router> router;
+};
+
+Result<Prepared, std::vector<config::Diagnostic>> prepare(const std::string& file) {
+  auto loaded = config::load_config(file, registry());
+  if (!loaded) return fail(loaded.error());
+  auto router = pipeline::build_router(loaded.value(), registry());
+  if (!router) return fail(router.error());
+  return Prepared{std::move(loaded).value(), std::move(router).value()};
+}
+
+Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
   log::Level level;
-  if (log::parse_level(c.logging.level, level)) log::set_level(level);
-}
-
-Result<std::unique_ptr<Engine>> start_engine(const config::Config& c) {
-  apply_logging(c);
-  return Engine::start(c, EngineOptions{});
+  if (log::parse_level(p.config.logging.level, level)) log::set_level(level);
+  EngineOptions options;
+  options.router = std::move(p.router);
+  return Engine::start(p.config, std::move(options));
 }
 
 }  // namespace
@@ -68,12 +85,12 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
   }
 
   // Config first: a bad file is refused with every diagnostic and nothing is opened.
-  auto loaded = load(file);
+  auto loaded = prepare(file);
   if (!loaded) {
     for (const config::Diagnostic& d : loaded.error()) err << d.to_string() << "\n";
     return 1;
   }
-  config::Config current = std::move(loaded).value();
+  Prepared current = std::move(loaded).value();
 
   // Signals are taken synchronously by this thread (sigwait); the engine's threads inherit the
   // blocked mask, so no handler ever runs inside them.
@@ -100,10 +117,11 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       break;
     }
     // SIGHUP: reload.
-    auto next = load(file);
+    auto next = prepare(file);
     if (!next) {
-      log::error("config_reload_refused", {{"file", file}, {"problems", next.error().size()}});
       for (const config::Diagnostic& d : next.error()) err << d.to_string() << "\n";
+      err.flush();
+      log::error("config_reload_refused", {{"file", file}, {"problems", next.error().size()}});
       continue;
     }
     log::info("config_reloading", {{"file", file}});
@@ -112,11 +130,15 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
     auto fresh = start_engine(next.value());
     if (fresh) {
       engine = std::move(fresh).value();
-      current = std::move(next).value();
+      current = std::move(next).value();  // its router now belongs to the engine
       log::info("config_reloaded", {{"file", file}});
       continue;
     }
     log::error("config_reload_failed", {{"file", file}, {"error", fresh.error().message}});
+    // The previous router went to the engine that stopped: build it again from the same config.
+    if (auto rebuilt = pipeline::build_router(current.config, registry())) {
+      current.router = std::move(rebuilt).value();
+    }
     auto again = start_engine(current);
     if (!again) {
       err << "irwell run: cannot restart with the previous config: " << again.error().message

@@ -35,10 +35,14 @@ uint16_t some_free_port() {
   return ntohs(addr.sin_port);
 }
 
+// One MLLP source (with `extra` settings), ADT routed to a file destination.
 std::string config_text(const std::string& data_dir, int port, const std::string& extra = "") {
   return "storage:\n  data_dir: " + data_dir +
          "\nadmin:\n  enabled: false\nsources:\n  pas_in:\n    type: mllp\n    port: " +
-         std::to_string(port) + "\n" + extra;
+         std::to_string(port) + "\n" + extra +
+         "destinations:\n  archive:\n    type: file\n    dir: " + data_dir +
+         "/out\nroutes:\n  adt_archive:\n    sources: [pas_in]\n    match:\n"
+         "      type: \"ADT^A0*\"\n    destinations: [archive]\n";
 }
 
 // The port of the latest listener_started line.
@@ -128,4 +132,10 @@ TEST_CASE("run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 
   auto stats = st.value()->stats();
   REQUIRE(stats);
   CHECK(stats->messages == 3);
+  CHECK(stats->accepted == 3);  // routed by routes.yaml, not unrouted
+  store::MessageQuery q;
+  q.destination = "archive";
+  auto routed = st.value()->search(q);
+  REQUIRE(routed);
+  CHECK(routed->size() == 3);
 }
