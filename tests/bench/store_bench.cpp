@@ -5,7 +5,7 @@
 // For each thread count: a fresh store file in DIR (default: the current directory, so the disk
 // under test is the one the engine would use), then THREADS submitters that each submit one
 // message and wait for its own completion before the next, like MLLP sessions awaiting their
-// ACKs. Each message is a ~600-byte ADT^A01 with two patient identifiers and one delivery, all
+// ACKs. Each message is a ~400-byte ADT^A01 with two patient identifiers and one delivery, all
 // written as the engine writes them. Prints one JSON line per thread count: messages/s, commits
 // (batches)/s, mean batch size, and completion latency percentiles in ms. Build it in Release;
 // never run as a test.
@@ -24,6 +24,7 @@
 
 #include "engine/store/commit_queue.h"
 #include "engine/store/sqlite_store.h"
+#include "tests/store/sample_message.h"
 
 using namespace irwell;
 using namespace irwell::store;
@@ -32,30 +33,9 @@ using Steady = std::chrono::steady_clock;
 namespace {
 
 NewMessage bench_message(int thread, int i) {
-  NewMessage m;
-  m.received_at = SystemClock::instance().now();
-  m.source = "bench_in";
+  NewMessage m = test::sample_message("B" + std::to_string(thread) + "-" + std::to_string(i),
+                                      SystemClock::instance().now());
   m.peer = "127.0.0.1:" + std::to_string(40000 + thread);
-  m.control_id = "B" + std::to_string(thread) + "-" + std::to_string(i);
-  m.sending_application = "PAS";
-  m.sending_facility = "RXA";
-  m.receiving_application = "IRWELL";
-  m.receiving_facility = "GMIH";
-  m.message_time = "20261101093000";
-  m.message_type = "ADT";
-  m.trigger_event = "A01";
-  m.version = "2.4";
-  m.raw = "MSH|^~\\&|PAS|RXA|IRWELL|GMIH|20261101093000||ADT^A01^ADT_A01|" + m.control_id +
-          "|P|2.4\rEVN|A01|20261101092900\r"
-          "PID|1||9990000018^^^NHS^NH~RXA1234567^^^RXA^MR||Testpatient^Ann^^^Ms||19610214|F|||"
-          "1 Mill Lane^^Salford^^M5 4WT^GBR\r"
-          "PV1|1|I|WARD7^BED3^RXA||||C123^Bones^Jim|||GEN|||||||||V12345678|||||||||||||||||||"
-          "||||||20261101092900\r";
-  m.ack = "MSH|^~\\&|IRWELL|GMIH|PAS|RXA|20261101093001||ACK^A01^ACK|A" + m.control_id +
-          "|P|2.4\rMSA|AA|" + m.control_id + "\r";
-  m.ack_code = "AA";
-  m.patients = {{"9990000018", "NHS", "NH"}, {"RXA1234567", "RXA", "MR"}};
-  m.deliveries = {{"subscriber", "adt_to_subscriber", "9990000018", ""}};
   return m;
 }
 
