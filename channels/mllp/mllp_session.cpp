@@ -164,10 +164,10 @@ asio::awaitable<size_t> MllpSession::read_some() {
   } else {
     arm_timer(source_.mllp.idle_timeout, Wake::idle);
   }
-  phase_ = Phase::reading;
+  reading_ = true;
   auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buf_),
                                                   asio::as_tuple(asio::use_awaitable));
-  phase_ = Phase::processing;
+  reading_ = false;
   ++timer_generation_;
   timer_.cancel();
   if (!ec) co_return n;  // data wins over a timer that fired meanwhile
@@ -279,11 +279,9 @@ asio::awaitable<void> MllpSession::await_commits(std::vector<Pending>& pending) 
 
 asio::awaitable<bool> MllpSession::write_replies(const std::string& out) {
   if (closed_) co_return false;
-  phase_ = Phase::writing;
-  arm_timer(source_.mllp.idle_timeout, Wake::idle);  // a peer that never reads its ACKs
+  arm_timer(source_.mllp.idle_timeout, Wake::write);  // a peer that never reads its ACKs
   auto [ec, n] =
       co_await asio::async_write(socket_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
-  phase_ = Phase::processing;
   ++timer_generation_;
   timer_.cancel();
   if (ec) {
@@ -300,7 +298,7 @@ void MllpSession::arm_timer(Duration after, Wake kind) {
     if (ec || generation != self->timer_generation_) return;  // cancelled or an older phase
     self->woke_ = kind;
     boost::system::error_code ignored;
-    if (self->phase_ == Phase::writing) {
+    if (kind == Wake::write) {
       self->close_reason_ = "reply not read by the peer in time";
       self->socket_.close(ignored);
     } else {
@@ -311,7 +309,7 @@ void MllpSession::arm_timer(Duration after, Wake kind) {
 
 void MllpSession::request_stop() {
   stopping_ = true;
-  if (phase_ == Phase::reading) {
+  if (reading_) {
     woke_ = Wake::stop;
     ++timer_generation_;
     boost::system::error_code ignored;

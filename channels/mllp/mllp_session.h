@@ -58,10 +58,9 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   const std::string& peer() const { return peer_; }
 
  private:
-  enum class Phase { reading, processing, writing };
-  enum class Wake { none, idle, frame, stop };  // why the last read ended without data
-  struct Pending;                               // one submitted message awaiting its commit
-  struct Commits;                               // completion slots shared with the writer thread
+  enum class Wake { none, idle, frame, write, stop };  // which deadline or request woke us
+  struct Pending;                                      // one submitted message awaiting its commit
+  struct Commits;  // completion slots shared with the writer thread
 
   // One read with the idle or frame deadline; returns bytes read, 0 on timeout/stop/EOF
   // (woke_ tells which).
@@ -86,7 +85,7 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   boost::asio::steady_timer timer_;  // idle / frame / write deadline of the current phase
   uint64_t timer_generation_ = 0;    // a timer firing for an older phase is ignored
   std::shared_ptr<Commits> commits_state_;
-  Phase phase_ = Phase::processing;
+  bool reading_ = false;  // a read is pending (a stop request may cancel it)
   std::optional<std::chrono::steady_clock::time_point> frame_started_;
   Wake woke_ = Wake::none;
   bool stopping_ = false;

@@ -98,10 +98,10 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   impl->commits->start();
   for (auto& l : impl->listeners) l->start();
   impl->work.emplace(impl->io.get_executor());
-  Impl* raw = impl.get();
-  impl->network = std::thread([raw] { raw->io.run(); });
-  log::info("engine_started", {{"data_dir", raw->config.storage.data_dir.string()},
-                               {"sources", raw->listeners.size()}});
+  Impl* running = impl.get();
+  impl->network = std::thread([running] { running->io.run(); });
+  log::info("engine_started", {{"data_dir", running->config.storage.data_dir.string()},
+                               {"sources", running->listeners.size()}});
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
