@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <ostream>
 
@@ -29,7 +28,9 @@ options:
                        acked, acks per MSA-1 code, ...)
 )";
 
-double round_to(double v, double unit) { return std::round(v / unit) * unit; }
+// A JSON number with `decimals` digits after the point (the writer would print every digit of
+// the nearest double, 204.10000000000002). Latencies and rates are always finite.
+std::string fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
 
 // -c/--connections, -n/--messages, --warmup, --json: mllp-bench's own options.
 OptionTaken take_bench_option(const std::vector<std::string>& args, size_t& i, BenchOptions& o,
@@ -98,13 +99,13 @@ std::string bench_json(const BenchOptions& o, const BenchResult& r) {
   w.begin_object();
   w.key("endpoint").value(to_string(o.endpoint));
   w.key("conns").value(o.connections);
-  w.key("msgs_per_s").value(round_to(r.msgs_per_s(), 0.1));
-  w.key("p50_ms").value(round_to(s.p50_ms, 0.001));
-  w.key("p90_ms").value(round_to(s.p90_ms, 0.001));
-  w.key("p99_ms").value(round_to(s.p99_ms, 0.001));
-  w.key("p999_ms").value(round_to(s.p999_ms, 0.001));
-  w.key("max_ms").value(round_to(s.max_ms, 0.001));
-  w.key("mean_ms").value(round_to(s.mean_ms, 0.001));
+  w.key("msgs_per_s").raw(fixed(r.msgs_per_s(), 1));
+  w.key("p50_ms").raw(fixed(s.p50_ms, 3));
+  w.key("p90_ms").raw(fixed(s.p90_ms, 3));
+  w.key("p99_ms").raw(fixed(s.p99_ms, 3));
+  w.key("p999_ms").raw(fixed(s.p999_ms, 3));
+  w.key("max_ms").raw(fixed(s.max_ms, 3));
+  w.key("mean_ms").raw(fixed(s.mean_ms, 3));
   w.key("sent").value(r.sent);
   w.key("acked").value(r.acked);
   w.key("accepted").value(r.accepted);
@@ -114,7 +115,7 @@ std::string bench_json(const BenchOptions& o, const BenchResult& r) {
   w.key("failed").value(r.failed);
   w.key("not_ack").value(r.not_ack);
   w.key("mismatched").value(r.mismatched);
-  w.key("elapsed_s").value(round_to(r.elapsed_s, 0.0001));
+  w.key("elapsed_s").raw(fixed(r.elapsed_s, 4));
   w.key("warmup").value(o.warmup);
   if (!r.first_error.empty()) w.key("error").value(r.first_error);
   w.end_object();

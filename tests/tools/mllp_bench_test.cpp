@@ -1,6 +1,7 @@
 // mllp-bench against a tiny in-test MLLP server: message counts, unique control IDs, ACK counts
 // per code, the JSON fields, FILE templates and TLS.
 #include <catch2/catch.hpp>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ TEST_CASE("mllp-bench: sends exactly -n messages with unique MSH-10 and counts t
   for (const char* key : {"\"msgs_per_s\":", "\"p50_ms\":", "\"p99_ms\":", "\"max_ms\":"}) {
     CHECK(has(r.out, key));
   }
+  // Fixed decimals, never the 17 digits of a double (204.10000000000002).
+  CHECK(std::regex_search(r.out, std::regex(R"("msgs_per_s":[0-9]+\.[0-9],)")));
+  CHECK(std::regex_search(r.out, std::regex(R"("p99_ms":[0-9]+\.[0-9]{3},)")));
   CHECK(r.out.back() == '\n');
   CHECK(r.out.find('\n') == r.out.size() - 1);  // one object, one line
 
