@@ -178,6 +178,9 @@ asio::awaitable<Status<ClientError>> MllpClient::connect(const Endpoint& endpoin
     if (hec || s.timed_out) {
       ClientError e = error_of(s, hec, "TLS handshake with " + where + " failed",
                                "no TLS handshake with " + where);
+      if (e.kind == ClientError::Kind::closed) {
+        e.message = "TLS handshake with " + where + " failed: " + e.message;
+      }
       long verify = SSL_get_verify_result(s.stream->native_handle());
       if (!s.timed_out && verify != X509_V_OK) {
         e.message += fmt::format(" (certificate: {})", X509_verify_cert_error_string(verify));
