@@ -5,6 +5,7 @@
 #include "engine/app/commands.h"
 #include "engine/config/load_config.h"
 #include "engine/config/registry.h"
+#include "engine/pipeline/router.h"
 #include "transforms/register.h"
 
 namespace irwell::app {
@@ -49,8 +50,15 @@ int check_command(const Args& args, std::ostream& out, std::ostream& err) {
   config::register_builtin_destinations(registry);
   transforms::register_builtin_transforms(registry);
   auto loaded = config::load_config(file, registry);
-  if (loaded) return 0;
-  for (const auto& d : loaded.error()) err << d.to_string() << "\n";
+  if (!loaded) {
+    for (const auto& d : loaded.error()) err << d.to_string() << "\n";
+    return 1;
+  }
+  // Building the router (as `irwell run` does) catches what only a transform's builder can
+  // refuse (a lookup given both `table` and `values`, an unknown date directive...).
+  auto router = pipeline::build_router(*loaded, registry);
+  if (router) return 0;
+  for (const auto& d : router.error()) err << d.to_string() << "\n";
   return 1;
 }
 

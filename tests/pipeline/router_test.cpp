@@ -1,9 +1,12 @@
 // RouteTable: fan-out, unrouted, filtered, errors, payloads, lane keys, source filtering, match on
 // the original message, and the diagnostics only a transform builder can give.
-#include <catch2/catch.hpp>
-
-#include "engine/hl7/message.h"
 #include "engine/pipeline/router.h"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "engine/app/commands.h"
+#include "engine/hl7/message.h"
 #include "tests/pipeline/router_fixtures.h"
 
 using namespace irwell;
@@ -330,4 +333,20 @@ TEST_CASE("router: the shipped routes.yaml takes ports, data dir and subscriber 
   REQUIRE(config->admin.tokens.size() == 1);
   CHECK(config->admin.tokens[0].role == "operator");
   CHECK(config->admin.tokens[0].token == "not-a-real-token");
+}
+
+TEST_CASE("router: irwell check builds the router, so builder diagnostics are reported too") {
+  testing::TempDir dir;
+  testing::write_file(dir / "routes.yaml", std::string(kHead) + R"(  r:
+    sources: [a]
+    transforms:
+      - {type: format_date, path: PID-7, to: "%Q"}
+    destinations: [one]
+)");
+  std::ostringstream out, err;
+  CHECK(app::check_command({"-c", (dir / "routes.yaml").string()}, out, err) == 1);
+  CHECK(out.str().empty());
+  CHECK(err.str() == (dir / "routes.yaml").string() +
+                         ":14:46: error: route \"r\": transform 1 (format_date): to: unknown "
+                         "directive %Q; known: %Y %y %m %d %H %M %S %f %b %B %z %:z %%\n");
 }
