@@ -83,6 +83,9 @@ asio::awaitable<void> MllpListener::accept_loop() {
       socket.close(ignored);
       continue;
     }
+    // Request/response traffic: an ACK must not wait for Nagle's algorithm.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     counters_.connections_accepted++;
     counters_.connections_open++;
     auto session =

@@ -103,44 +103,7 @@ asio::awaitable<void> MllpSession::run() {
     co_await await_commits(pending);
 
     // Every commit of this read has completed: the replies go out in frame order (H9).
-    out.clear();
-    for (Pending& p : pending) {
-      Result<store::CommitOutcome>& res = *commits_state_->results[p.slot];
-      const std::string* reply = &p.ack;
-      if (!res) {
-        counters_.commit_failures++;
-        reply = &p.commit_failure_ack;
-        log::error("commit_failed", {{"source", source_.name},
-                                     {"peer", peer_},
-                                     {"control_id", p.control_id},
-                                     {"error", res.error().message}});
-      } else if (res->duplicate) {
-        counters_.duplicates++;
-        reply = &res->stored_ack;  // I1: the same ACK as the first time, not stored again
-        log::info("duplicate", {{"source", source_.name},
-                                {"peer", peer_},
-                                {"control_id", p.control_id},
-                                {"message_id", res->message_id}});
-      } else if (p.status == store::MessageStatus::rejected) {
-        counters_.rejected++;
-        log::warn("message_rejected", {{"source", source_.name},
-                                       {"peer", peer_},
-                                       {"control_id", p.control_id},
-                                       {"message_id", res->message_id},
-                                       {"reason", p.reason}});
-      } else {
-        counters_.accepted++;
-        log::debug("message_accepted", {{"source", source_.name},
-                                        {"peer", peer_},
-                                        {"control_id", p.control_id},
-                                        {"message_id", res->message_id},
-                                        {"status", store::to_string(p.status)}});
-      }
-      if (!reply->empty()) {
-        mllp::append_frame(out, *reply);
-        counters_.replies++;
-      }
-    }
+    collect_replies(pending, out);
     messages_ += pending.size();
     pending.clear();
     commits_state_->results.clear();
@@ -153,6 +116,50 @@ asio::awaitable<void> MllpSession::run() {
     log::info("idle_timeout", {{"source", source_.name}, {"peer", peer_}});
   }
   close(close_reason_);
+}
+
+void MllpSession::collect_replies(std::vector<Pending>& pending, std::string& out) {
+  out.clear();
+  for (Pending& p : pending) {
+    Result<store::CommitOutcome>& res = *commits_state_->results[p.slot];
+    const std::string* reply = &p.ack;
+    if (!res) {
+      counters_.commit_failures++;
+      reply = &p.commit_failure_ack;
+      log::error("commit_failed", {{"source", source_.name},
+                                   {"peer", peer_},
+                                   {"control_id", p.control_id},
+                                   {"error", res.error().message}});
+    } else if (res->duplicate) {
+      counters_.duplicates++;
+      reply = &res->stored_ack;  // I1: the same ACK as the first time, not stored again
+      log::info("duplicate", {{"source", source_.name},
+                              {"peer", peer_},
+                              {"control_id", p.control_id},
+                              {"message_id", res->message_id}});
+    } else if (p.status == store::MessageStatus::rejected) {
+      counters_.rejected++;
+      log::warn("message_rejected", {{"source", source_.name},
+                                     {"peer", peer_},
+                                     {"control_id", p.control_id},
+                                     {"message_id", res->message_id},
+                                     {"reason", p.reason}});
+    } else {
+      counters_.accepted++;
+      // Debug only (one line per message would cost the hot path); fields built only if shown.
+      if (log::enabled(log::Level::debug)) {
+        log::debug("message_accepted", {{"source", source_.name},
+                                        {"peer", peer_},
+                                        {"control_id", p.control_id},
+                                        {"message_id", res->message_id},
+                                        {"status", store::to_string(p.status)}});
+      }
+    }
+    if (!reply->empty()) {
+      mllp::append_frame(out, *reply);
+      counters_.replies++;
+    }
+  }
 }
 
 asio::awaitable<size_t> MllpSession::read_some() {

@@ -68,6 +68,8 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   // Drains the decoder; submits every message found; returns false to close the connection.
   bool take_frames(std::vector<Pending>& pending);
   boost::asio::awaitable<void> await_commits(std::vector<Pending>& pending);
+  // The reply frames for completed commits, in order, with their counters and log lines.
+  void collect_replies(std::vector<Pending>& pending, std::string& out);
   boost::asio::awaitable<bool> write_replies(const std::string& out);
   void submit(pipeline::IngestResult&& r, std::vector<Pending>& pending);
   void arm_timer(Duration after, Wake kind);
