@@ -101,7 +101,9 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
   auto outcomes = store_.commit(batch_, duplicate_since);
 
   // commit() has returned: the batch is durable (or nothing of it is stored). Only now are the
-  // waiters told, and with that the sessions may send their ACKs.
+  // waiters told, and with that the sessions may send their ACKs. pending() drops first, so a
+  // waiter that has been told never still sees its own message counted as pending.
+  pending_.fetch_sub(n, std::memory_order_relaxed);
   if (outcomes) {
     uint64_t duplicates = 0;
     for (const CommitOutcome& o : *outcomes) duplicates += o.duplicate ? 1 : 0;
@@ -115,7 +117,6 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
     log::error("store_commit_failed", {{"messages", n}, {"error", outcomes.error().message}});
     for (size_t i = 0; i < n; ++i) batch_done_[i](fail(outcomes.error()));
   }
-  pending_.fetch_sub(n, std::memory_order_relaxed);
   batch_.clear();
   batch_done_.clear();
   lock.lock();
