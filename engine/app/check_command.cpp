@@ -2,6 +2,7 @@
 // store; print every problem in compiler form and exit 1, or print nothing and exit 0.
 #include <ostream>
 
+#include "engine/app/builtin_registry.h"
 #include "engine/app/commands.h"
 #include "engine/config/load_config.h"
 #include "engine/config/registry.h"
@@ -45,10 +46,7 @@ int check_command(const Args& args, std::ostream& out, std::ostream& err) {
       return 2;
     }
   }
-  config::Registry registry;
-  config::register_builtin_sources(registry);
-  config::register_builtin_destinations(registry);
-  transforms::register_builtin_transforms(registry);
+  const config::Registry registry = builtin_registry();
   auto loaded = config::load_config(file, registry);
   if (!loaded) {
     for (const auto& d : loaded.error()) err << d.to_string() << "\n";

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <string>
 
+#include "engine/app/builtin_registry.h"
 #include "engine/app/commands.h"
 #include "engine/config/registry.h"
 #include "transforms/register.h"
@@ -98,10 +99,7 @@ int list_command(const Args& args, std::ostream& out, std::ostream& err) {
       return 2;
     }
   }
-  config::Registry registry;
-  config::register_builtin_sources(registry);
-  config::register_builtin_destinations(registry);
-  transforms::register_builtin_transforms(registry);
+  const config::Registry registry = builtin_registry();
   if (markdown) {
     print_markdown(registry, out);
   } else {

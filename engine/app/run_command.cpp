@@ -11,6 +11,7 @@
 
 #include <ostream>
 
+#include "engine/app/builtin_registry.h"
 #include "engine/app/commands.h"
 #include "engine/app/engine.h"
 #include "engine/config/load_config.h"
@@ -33,13 +34,7 @@ options:
 )";
 
 const config::Registry& registry() {
-  static const config::Registry r = [] {
-    config::Registry reg;
-    config::register_builtin_sources(reg);
-    config::register_builtin_destinations(reg);
-    transforms::register_builtin_transforms(reg);
-    return reg;
-  }();
+  static const config::Registry r = builtin_registry();
   return r;
 }
 

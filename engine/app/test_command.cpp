@@ -5,6 +5,7 @@
 #include <ostream>
 #include <system_error>
 
+#include "engine/app/builtin_registry.h"
 #include "engine/app/commands.h"
 #include "engine/config/load_config.h"
 #include "engine/config/registry.h"
@@ -92,10 +93,7 @@ int test_command(const Args& args, std::ostream& out, std::ostream& err) {
     }
   }
 
-  config::Registry registry;
-  config::register_builtin_sources(registry);
-  config::register_builtin_destinations(registry);
-  transforms::register_builtin_transforms(registry);
+  const config::Registry registry = builtin_registry();
 
   // The config is optional: cases with inline transforms run without one. When it is given (or
   // ./routes.yaml exists) but broken, its problems are printed and the cases that need it fail.
