@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "channels/directory/directory_source.h"
 #include "channels/mllp/mllp_listener.h"
 #include "engine/core/log.h"
 #include "engine/pipeline/ingest.h"
@@ -28,6 +29,7 @@ struct Engine::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::unique_ptr<pipeline::Ingest>> ingests;
   std::vector<std::unique_ptr<channels::MllpListener>> listeners;
+  std::vector<std::unique_ptr<channels::DirectorySource>> directories;
   std::thread network;
   Duration shutdown_grace{};
   bool stopped = false;
@@ -76,6 +78,11 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   impl->commits = std::make_unique<store::CommitQueue>(*impl->store, *impl->clock, q);
 
   for (const config::SourceConfig& source : impl->config.sources) {
+    if (source.type == "directory") {
+      impl->directories.push_back(std::make_unique<channels::DirectorySource>(
+          impl->io, source, *impl->clock, *impl->router, *impl->commits));
+      continue;
+    }
     if (source.type != "mllp") continue;  // other source types are not served by the engine yet
     if (source.mllp.tls.enabled) {
       // Never fall back to plain TCP where the operator asked for encryption.
@@ -97,11 +104,13 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   // Everything that can fail has succeeded: start the writer, then accept.
   impl->commits->start();
   for (auto& l : impl->listeners) l->start();
+  for (auto& d : impl->directories) d->start();
   impl->work.emplace(impl->io.get_executor());
   Impl* running = impl.get();
   impl->network = std::thread([running] { running->io.run(); });
   log::info("engine_started", {{"data_dir", running->config.storage.data_dir.string()},
-                               {"sources", running->listeners.size()}});
+                               {"sources", running->listeners.size()},
+                               {"directory_sources", running->directories.size()}});
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -112,6 +121,8 @@ void Engine::stop() {
   // 1. No new connections; sessions finish what they read, then end (bounded by the grace).
   asio::post(impl_->io, [impl = impl_.get()] {
     for (auto& l : impl->listeners) l->stop(impl->shutdown_grace);
+    // A file in flight finishes (its commits complete, it is moved) before run() returns.
+    for (auto& d : impl->directories) d->stop();
   });
   // 2. run() returns once the last session and timer are gone.
   impl_->work.reset();

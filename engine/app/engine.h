@@ -1,7 +1,8 @@
 #pragma once
 // Engine: the running receiving side of irwell, wired from a checked Config:
 // config -> store (SQLite under storage.data_dir) -> CommitQueue (the store's writer thread)
-// -> one Ingest + MllpListener per MLLP source, all sessions on ONE io_context thread.
+// -> one Ingest + MllpListener per MLLP source and one DirectorySource per directory source,
+// all on ONE io_context thread.
 // `irwell run` owns one; tests run one in-process (port 0, a TempDir store).
 //
 // Start order: open the store, start the writer, bind every listener (a busy port fails start()
