@@ -43,7 +43,10 @@ std::string_view before_any(std::string_view s, std::string_view delims) {
 // C4: MSH-2 verbatim when valid, completed with defaults when short; empty when unusable.
 std::string encoding_chars_from(std::string_view msh2, char field) {
   if (msh2.empty() || msh2.size() > 5) return {};
-  return delimiters_from(field, msh2).valid() ? padded(msh2) : std::string();
+  // The canonical form, not msh2 itself: a 5th character that is not a truncation character
+  // (NUL, found by fuzzing) is dropped here rather than echoed into the ACK.
+  const Delimiters d = delimiters_from(field, msh2);
+  return d.valid() ? d.encoding_characters() : std::string();
 }
 
 // The defaults `^~\&`, except that a default equal to the field separator (MSH^...) is replaced

@@ -2,6 +2,8 @@
 // (HL7-EDGE-CASES H7, B1, B3, B8, C1-C6, J1). Every patient is invented.
 #include "engine/hl7/salvage.h"
 
+#include "engine/hl7/ack.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -193,4 +195,26 @@ TEST_CASE("H7: salvage on every corpus file", "[hl7][salvage][corpus]") {
   CHECK(salvage_named("malformed/msh-only-no-fields.hl7").found_msh);
   CHECK(salvage_named("malformed/msh-missing-msh2.hl7").control_id == "111111");
   WARN("salvage: " << files.size() << " corpus files, " << with_msh << " with an MSH");
+}
+
+// Found by fuzz_mllp_decoder: MSH-2 `^~\&` followed by a NUL. The NUL is no truncation
+// character, so the salvaged encoding characters are the canonical four, the ACK built from
+// them says so, and salvaging that ACK gives the same delimiters back (C4, H4).
+TEST_CASE("C4: a NUL after MSH-2's four characters is not echoed into the ACK (fuzz finding)",
+          "[hl7][salvage][fuzz]") {
+  const std::string input = irwell::testing::read_file(
+      irwell::testing::data_dir() / "fuzz" / "mllp-ack-nul-truncation-char.bin");
+  const std::string payload = input.substr(input.find("MSH|"));
+  SalvagedHeader in = salvage_header(payload);
+  REQUIRE(in.found_msh);
+  CHECK(in.encoding_chars == "^~\\&");
+  CHECK(in.encoding_chars_replaced);
+  irwell::hl7::AckRequest req;
+  req.code = irwell::hl7::AckCode::AR;
+  req.control_id = "ACK1";
+  req.timestamp = "20261125000000+0000";
+  SalvagedHeader out = salvage_header(irwell::hl7::build_ack(in, req));
+  REQUIRE(out.found_msh);
+  CHECK(out.field == in.field);
+  CHECK(out.encoding_chars == in.encoding_chars);
 }
