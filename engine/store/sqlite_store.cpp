@@ -173,7 +173,7 @@ Status<> SqliteStore::Impl::prepare_all() {
       {writer, commit, "COMMIT"},
       {writer, rollback, "ROLLBACK"},
       // The first processed (not rejected) message with this key in the window: its ACK is
-      // what a resent duplicate gets back (I1). Served by messages_sender_control_id.
+      // what a resent duplicate gets back (I1). Served by messages_control_id.
       {writer, find_original,
        "SELECT id, ack FROM messages WHERE sending_application = ?1 AND sending_facility = ?2 "
        "AND control_id = ?3 AND received_at >= ?4 AND status <> 'rejected' "
