@@ -167,6 +167,7 @@ asio::awaitable<Status<ClientError>> MllpClient::connect(const Endpoint& endpoin
   error_code ignored;
   // One small message at a time, each awaited: Nagle would only add delay.
   s.socket.set_option(tcp::no_delay(true), ignored);
+  s.socket.non_blocking(true, ignored);  // exchange() writes directly when the data fits
 
   if (s.tls) {
     s.stream = std::make_unique<ssl::stream<tcp::socket>>(std::move(s.socket), *s.tls);
@@ -205,10 +206,23 @@ asio::awaitable<Result<std::string, ClientError>> MllpClient::exchange(std::stri
     return fail(std::move(e));
   };
 
-  auto [wec, written] =
-      s.stream ? co_await asio::async_write(*s.stream, asio::buffer(s.out), nothrow_awaitable)
-               : co_await asio::async_write(s.socket, asio::buffer(s.out), nothrow_awaitable);
-  if (wec || s.timed_out) co_return failed(error_of(s, wec, "cannot send", "no ACK"));
+  // Plain TCP: a message almost always fits the socket buffer, so write it at once from here
+  // (the socket is non-blocking) and save an event-loop round trip per message; only a partial
+  // write goes through async_write. TLS always takes the async path.
+  size_t sent = 0;
+  if (!s.stream) {
+    error_code ec;
+    sent = s.socket.write_some(asio::buffer(s.out), ec);
+    if (ec && ec != asio::error::would_block) {
+      co_return failed(error_of(s, ec, "cannot send", "no ACK"));
+    }
+  }
+  if (sent < s.out.size()) {
+    auto rest = asio::buffer(s.out) + sent;
+    auto [wec, written] = s.stream ? co_await asio::async_write(*s.stream, rest, nothrow_awaitable)
+                                   : co_await asio::async_write(s.socket, rest, nothrow_awaitable);
+    if (wec || s.timed_out) co_return failed(error_of(s, wec, "cannot send", "no ACK"));
+  }
 
   for (;;) {
     while (auto event = s.decoder.next()) {
