@@ -41,15 +41,6 @@ AckCode enhanced_of(AckCode c) {
   }
 }
 
-AckError error_at(int code, std::string text, std::string segment = {}, int field = 0) {
-  AckError e;
-  e.code = code;
-  e.text = std::move(text);
-  e.segment = std::move(segment);
-  e.field = field;
-  return e;
-}
-
 Verdict reject(AckCode code, AckError error, std::string reason) {
   Verdict v;
   v.status = store::MessageStatus::rejected;
@@ -131,7 +122,7 @@ IngestResult Ingest::frame(std::string_view payload, std::string_view peer) {
   if (!parsed) {
     const hl7::ParseError& e = parsed.error();
     AckCode code = settings_.reject_code == "AE" ? AckCode::AE : AckCode::AR;
-    AckError err = error_at(e.code, e.message, e.segment_id, e.field);
+    AckError err = hl7::ack_error(e.code, e.message, e.segment_id, e.field);
     return finish(peer, h, reject(code, std::move(err), "cannot be parsed: " + e.to_string()),
                   std::move(m));
   }
@@ -156,22 +147,22 @@ IngestResult Ingest::frame(std::string_view payload, std::string_view peer) {
     std::string text = "one message per frame expected, found " + std::to_string(msh_count) +
                        " MSH segments (send batches message by message)";
     AckCode code = settings_.reject_code == "AE" ? AckCode::AE : AckCode::AR;
-    return finish(peer, h, reject(code, error_at(100, text, "MSH"), text), std::move(m));
+    return finish(peer, h, reject(code, hl7::ack_error(100, text, "MSH"), text), std::move(m));
   }
   if (!version_allowed(settings_.allowed_versions, header.version)) {
     std::string text = "version (MSH-12) not accepted by this source";
-    return finish(peer, h, reject(AckCode::AR, error_at(203, text, "MSH", 12), text), std::move(m));
+    return finish(peer, h, reject(AckCode::AR, hl7::ack_error(203, text, "MSH", 12), text), std::move(m));
   }
   if (!type_allowed(settings_.allowed_types, header.message_type, header.trigger_event)) {
     std::string text = "message type (MSH-9) not accepted by this source";
-    return finish(peer, h, reject(AckCode::AR, error_at(200, text, "MSH", 9), text), std::move(m));
+    return finish(peer, h, reject(AckCode::AR, hl7::ack_error(200, text, "MSH", 9), text), std::move(m));
   }
 
   Verdict missing;
   for (const hl7::Path& p : required_) {
     if (msg.state(p) == hl7::ValueState::value) continue;
     std::string text = "required field " + p.to_string() + " is missing";
-    AckError e = error_at(101, text, p.segment, p.field);
+    AckError e = hl7::ack_error(101, text, p.segment, p.field);
     e.sequence = p.occurrence;
     e.repetition = p.repetition;
     e.component = p.component;
@@ -198,7 +189,7 @@ IngestResult Ingest::frame(std::string_view payload, std::string_view peer) {
     m.error = join(routed.errors, "; ");  // partial failures stay visible with the message
   } else if (!routed.errors.empty()) {
     std::string text = "routing failed: " + join(routed.errors, "; ");
-    v = reject(AckCode::AE, error_at(207, text), text);
+    v = reject(AckCode::AE, hl7::ack_error(207, text), text);
   } else if (routed.filtered) {
     v.status = store::MessageStatus::filtered;
   } else {
@@ -206,7 +197,7 @@ IngestResult Ingest::frame(std::string_view payload, std::string_view peer) {
     if (!settings_.unrouted_ack) {
       v.code = AckCode::AE;
       v.reason = "no route matched this message";
-      v.errors.push_back(error_at(207, v.reason));
+      v.errors.push_back(hl7::ack_error(207, v.reason));
     }
   }
   IngestResult r = finish(peer, h, v, std::move(m));
@@ -223,7 +214,7 @@ IngestResult Ingest::oversize(std::string_view prefix, size_t total_bytes, std::
                      " bytes exceeds this source's limit of " +
                      std::to_string(settings_.max_frame_bytes) + " bytes";
   std::string reason = text + " (first " + std::to_string(prefix.size()) + " bytes stored)";
-  return finish(peer, h, reject(AckCode::AR, error_at(199, text), reason), std::move(m));
+  return finish(peer, h, reject(AckCode::AR, hl7::ack_error(199, text), reason), std::move(m));
 }
 
 IngestResult Ingest::finish(std::string_view peer, const hl7::SalvagedHeader& h, const Verdict& v,
@@ -259,7 +250,7 @@ IngestResult Ingest::finish(std::string_view peer, const hl7::SalvagedHeader& h,
   } else if (auto code = code_to_send(AckCode::AR)) {
     // Never an AA for a message that is not on disk: the sender must resend it (H3).
     r.commit_failure_ack =
-        reply(h, *code, {error_at(207, "message could not be stored; resend it later")}, now);
+        reply(h, *code, {hl7::ack_error(207, "message could not be stored; resend it later")}, now);
   }
   r.message = std::move(m);
   return r;
