@@ -57,25 +57,51 @@ void CommitQueue::submit(NewMessage&& m, Done done) {
   wake_.notify_one();
 }
 
+void CommitQueue::submit_result(DeliveryResult&& r) {
+  {
+    std::lock_guard lock(mutex_);
+    // Accepted even while stopping: the writer drains results with the last batch.
+    queued_results_.push_back(std::move(r));
+  }
+  wake_.notify_one();
+}
+
 size_t CommitQueue::pending() const { return pending_.load(std::memory_order_relaxed); }
 
 CommitQueueCounters CommitQueue::counters() const {
   constexpr auto r = std::memory_order_relaxed;
   return CommitQueueCounters{batches_.load(r),       messages_.load(r),
                              duplicates_.load(r),    largest_batch_.load(r),
-                             commit_errors_.load(r), failed_messages_.load(r)};
+                             commit_errors_.load(r), failed_messages_.load(r),
+                             results_.load(r)};
 }
 
 void CommitQueue::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+    wake_.wait(lock,
+               [this] { return stopping_ || !queued_.empty() || !queued_results_.empty(); });
     if (!commit_waiting(lock) && stopping_) return;
   }
 }
 
+void CommitQueue::notify_queued(const std::vector<CommitOutcome>& outcomes) {
+  std::vector<std::string> destinations;
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    if (outcomes[i].duplicate) continue;
+    for (const NewDelivery& d : batch_[i].deliveries) {
+      if (std::find(destinations.begin(), destinations.end(), d.destination) ==
+          destinations.end()) {
+        destinations.push_back(d.destination);
+      }
+    }
+  }
+  if (!destinations.empty()) on_queued_(destinations);
+}
+
 bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
-  if (queued_.empty()) return false;
+  if (queued_.empty() && queued_results_.empty()) return false;
+  std::swap(queued_results_, batch_results_);
   // Take everything waiting (up to max_batch). batch_ is empty here with its old capacity; the
   // swap hands that capacity to the queue for the messages that arrive during this commit.
   if (queued_.size() <= options_.max_batch) {
@@ -98,7 +124,7 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
   if (options_.duplicate_window > Duration::zero()) {
     duplicate_since = clock_.now() - options_.duplicate_window;
   }
-  auto outcomes = store_.commit(batch_, duplicate_since);
+  auto outcomes = store_.write(batch_, duplicate_since, batch_results_);
 
   // commit() has returned: the batch is durable (or nothing of it is stored). Only now are the
   // waiters told, and with that the sessions may send their ACKs. pending() drops first, so a
@@ -110,7 +136,10 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
     batches_.fetch_add(1, std::memory_order_relaxed);
     messages_.fetch_add(n, std::memory_order_relaxed);
     duplicates_.fetch_add(duplicates, std::memory_order_relaxed);
+    results_.fetch_add(batch_results_.size(), std::memory_order_relaxed);
+    batch_results_.clear();
     for (size_t i = 0; i < n; ++i) batch_done_[i](std::move((*outcomes)[i]));
+    if (on_queued_) notify_queued(*outcomes);
   } else {
     commit_errors_.fetch_add(1, std::memory_order_relaxed);
     failed_messages_.fetch_add(n, std::memory_order_relaxed);
@@ -120,6 +149,22 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
   batch_.clear();
   batch_done_.clear();
   lock.lock();
+  if (!batch_results_.empty()) {
+    // The transaction failed: keep the results for the next one, ahead of newer results.
+    batch_results_.insert(batch_results_.end(), std::make_move_iterator(queued_results_.begin()),
+                          std::make_move_iterator(queued_results_.end()));
+    std::swap(queued_results_, batch_results_);
+    batch_results_.clear();
+    if (!stopping_) {
+      // Do not spin on a store that keeps failing; the next submit or result wakes us anyway.
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      lock.lock();
+    } else if (outcomes_failed_while_stopping_++ > 3) {
+      log::error("delivery_results_lost", {{"results", queued_results_.size()}});
+      queued_results_.clear();  // those deliveries are sent again after the restart
+    }
+  }
   return true;
 }
 

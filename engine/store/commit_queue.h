@@ -20,13 +20,20 @@
 // - Duplicates are looked up within `duplicate_window` before the clock's now() at commit time.
 // - stop() (and the destructor) commits everything already submitted, then joins the writer.
 //   A submit() after stop() gets an error at once, on the caller's thread.
-// - The store must outlive the queue; nothing else may call its commit() meanwhile.
+// - Delivery results (submit_result) ride in the next transaction with the messages; nobody
+//   waits for them. A result whose transaction failed is kept and tried again with the next
+//   batch (a result is idempotent: it only moves an unfinished delivery).
+// - After every committed batch that queued deliveries, `on_queued` (if set before start())
+//   runs on the writer thread with the destinations that got new deliveries: the dispatchers'
+//   cue to look at the store again. Same rules as `done`.
+// - The store must outlive the queue; nothing else may call its write() meanwhile.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -50,6 +57,7 @@ struct CommitQueueCounters {
   uint64_t largest_batch = 0;  // messages in the largest batch attempted
   uint64_t commit_errors = 0;  // batches that failed (every waiter got the error)
   uint64_t failed_messages = 0;
+  uint64_t results = 0;  // delivery results committed
 };
 
 class CommitQueue {
@@ -65,6 +73,9 @@ class CommitQueue {
   void stop();
 
   void submit(NewMessage&& m, Done done);
+  void submit_result(DeliveryResult&& r);
+  using OnQueued = std::function<void(const std::vector<std::string>& destinations)>;
+  void set_on_queued(OnQueued f) { on_queued_ = std::move(f); }
   // Submitted and not yet completed (queued or in the batch being committed).
   size_t pending() const;
   CommitQueueCounters counters() const;
@@ -74,6 +85,8 @@ class CommitQueue {
   // Takes what is waiting (up to max_batch), commits it with `lock` released, completes the
   // waiters and re-locks; false when nothing was waiting.
   bool commit_waiting(std::unique_lock<std::mutex>& lock);
+  void notify_queued(const std::vector<CommitOutcome>& outcomes);
+  int outcomes_failed_while_stopping_ = 0;  // the committing thread's
 
   MessageStore& store_;
   const Clock& clock_;
@@ -83,6 +96,9 @@ class CommitQueue {
   std::condition_variable wake_;
   std::vector<NewMessage> queued_;  // guarded by mutex_
   std::vector<Done> queued_done_;   // guarded by mutex_, parallel to queued_
+  std::vector<DeliveryResult> queued_results_;  // guarded by mutex_
+  std::vector<DeliveryResult> batch_results_;   // the committing thread's
+  OnQueued on_queued_;
   bool stopping_ = false;           // guarded by mutex_
   std::thread writer_;
   // The batch being committed; only the committing thread touches these. They swap with
@@ -92,7 +108,7 @@ class CommitQueue {
 
   std::atomic<size_t> pending_{0};
   std::atomic<uint64_t> batches_{0}, messages_{0}, duplicates_{0}, largest_batch_{0},
-      commit_errors_{0}, failed_messages_{0};
+      commit_errors_{0}, failed_messages_{0}, results_{0};
 };
 
 }  // namespace irwell::store

@@ -76,6 +76,14 @@ struct CommitOutcome {
   std::string stored_ack;  // when duplicate: the ACK sent for the original
 };
 
+// One send attempt of a delivery and what came back.
+struct StoredAttempt {
+  TimePoint started_at, finished_at;
+  std::string outcome;  // sent, nak, error, timeout
+  std::string reply;    // the ACK or HTTP status line received, "" when none
+  std::string error;    // why it did not deliver, "" when sent
+};
+
 struct StoredDelivery {
   int64_t id = 0;
   std::string destination, route, lane_key;
@@ -83,6 +91,8 @@ struct StoredDelivery {
   int attempts = 0;
   std::string payload;     // "" = the raw message
   std::string last_error;  // "" when none
+  int64_t replay_of = 0;   // the delivery this one replays; 0 when none
+  std::vector<StoredAttempt> attempt_log;  // oldest first
 };
 
 // Every NewMessage field as stored, plus the row id and the deliveries' current state.
@@ -127,6 +137,62 @@ struct StoreStats {
   int64_t queued_deliveries = 0;  // deliveries in state queued
 };
 
+// A delivery a dispatcher has to send (queued, retry_wait, or in_flight at a crash), with what
+// it needs to send it and to name files or log lines.
+struct PendingDelivery {
+  int64_t id = 0, message_id = 0;
+  std::string destination, lane_key;
+  int attempts = 0;
+  TimePoint next_attempt_at;  // not before this time
+  TimePoint received_at;      // of the message
+  std::string control_id, message_type, trigger_event;  // of the message
+  std::string payload;  // the bytes to send: the route's output, or the raw message
+};
+
+// What one send attempt came to, and what happens next.
+enum class DeliveryNext { sent, retry, dead };
+struct DeliveryResult {
+  int64_t delivery_id = 0;
+  DeliveryNext next = DeliveryNext::sent;
+  int attempts = 0;           // attempts made so far, this one included
+  TimePoint next_attempt_at;  // when next == retry
+  StoredAttempt attempt;
+};
+
+// Queue figures of one destination, read from indexes (never by counting sent rows).
+struct QueueStats {
+  int64_t queued = 0;    // unfinished: queued, in_flight or retry_wait
+  int64_t retrying = 0;  // of those, in retry_wait
+  int64_t dead = 0;      // dead-lettered and not replayed
+  std::optional<TimePoint> oldest_received_at;  // of the oldest unfinished delivery's message
+};
+
+struct DeadDelivery {
+  int64_t delivery_id = 0, message_id = 0;
+  std::string destination, control_id, message_type, trigger_event, last_error;
+  int attempts = 0;
+  TimePoint received_at, dead_at;
+};
+
+// An entry of the audit log: who did what to which target, when (operator actions, reads of
+// message content or patient records).
+struct AuditEntry {
+  int64_t id = 0;  // assigned by the store
+  TimePoint at;
+  std::string actor;   // token name
+  std::string action;  // e.g. replay, pause, resume, read_message, read_patient, reload
+  std::string target;  // e.g. message:42, destination:subscriber, patient:9990000018
+  std::string detail;  // free text, never message content
+};
+
+// Every non-empty criterion must match. Newest first.
+struct AuditQuery {
+  std::string actor, action, target;
+  std::optional<TimePoint> since, until;
+  int limit = 100;        // clamped to [1, 1000]
+  int64_t before_id = 0;  // paging cursor; 0 = from the newest
+};
+
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
@@ -139,14 +205,50 @@ class MessageStore {
   // message is NOT stored and its outcome is {original id, duplicate=true, stored_ack}.
   // duplicate_since = nullopt turns duplicate detection off. Either every outcome is returned
   // (all committed) or an error (nothing of the batch committed).
-  virtual Result<std::vector<CommitOutcome>> commit(std::span<const NewMessage> batch,
-                                                    std::optional<TimePoint> duplicate_since) = 0;
+  // `results` (delivery outcomes reported by dispatchers) are applied in the same transaction,
+  // before the messages; a result for a delivery that is already finished changes nothing.
+  virtual Result<std::vector<CommitOutcome>> write(std::span<const NewMessage> batch,
+                                                   std::optional<TimePoint> duplicate_since,
+                                                   std::span<const DeliveryResult> results) = 0;
+  Result<std::vector<CommitOutcome>> commit(std::span<const NewMessage> batch,
+                                            std::optional<TimePoint> duplicate_since) {
+    return write(batch, duplicate_since, {});
+  }
 
   // One message with its patients and deliveries; nullopt when there is no such id.
   virtual Result<std::optional<StoredMessage>> get_message(int64_t id) = 0;
   // Summaries matching q, newest first, at most q.limit. Uses indexes, never reads bodies.
   virtual Result<std::vector<MessageSummary>> search(const MessageQuery& q) = 0;
   virtual Result<StoreStats> stats() = 0;
+
+  // Up to `limit` unfinished deliveries of a destination with id > after_id, oldest first: the
+  // dispatcher's window onto its queue (FIFO by id). Served by a partial index of unfinished
+  // deliveries, so it costs the same with a million sent rows behind it.
+  virtual Result<std::vector<PendingDelivery>> pending_deliveries(std::string_view destination,
+                                                                  int64_t after_id, int limit) = 0;
+  virtual Result<QueueStats> queue_stats(std::string_view destination) = 0;
+  // Dead letters (not replayed) of a destination ("" = all), newest first; before_id pages.
+  virtual Result<std::vector<DeadDelivery>> dead_deliveries(std::string_view destination,
+                                                            int limit, int64_t before_id) = 0;
+
+  // Replays, each in one durable transaction with its audit entry: new queued deliveries at the
+  // tail of their destination's queue, linked to the delivery they replay (replay_of).
+  // One message: its latest delivery to `destination`, or to every destination ("" ).
+  virtual Result<std::vector<int64_t>> replay_message(int64_t message_id,
+                                                      std::string_view destination,
+                                                      const AuditEntry& audit) = 0;
+  // Every dead, not yet replayed delivery of a destination.
+  virtual Result<std::vector<int64_t>> replay_dead(std::string_view destination,
+                                                   const AuditEntry& audit) = 0;
+
+  // Paused destinations lease nothing; the flag survives restarts.
+  virtual Status<> set_paused(std::string_view destination, bool paused,
+                              const AuditEntry& audit) = 0;
+  virtual Result<std::vector<std::string>> paused_destinations() = 0;
+
+  // Appends to the audit log (its own small durable transaction); returns the entry's id.
+  virtual Result<int64_t> record_audit(const AuditEntry& e) = 0;
+  virtual Result<std::vector<AuditEntry>> audit_log(const AuditQuery& q) = 0;
 };
 
 }  // namespace irwell::store

@@ -145,6 +145,27 @@ CREATE TRIGGER deliveries_count_update AFTER UPDATE OF state, destination ON del
 END;
 )sql";
 
+// Version 2: what the delivery side needs.
+constexpr const char* kSchemaV2 = R"sql(
+-- The dispatcher's window onto a destination's queue: unfinished deliveries by id. Partial, so
+-- it holds only the queue itself; with a million sent rows behind it a lease costs the same.
+CREATE INDEX deliveries_pending ON deliveries(destination, id)
+  WHERE state IN ('queued', 'in_flight', 'retry_wait');
+-- Dead letters, for listings and bulk replay.
+CREATE INDEX deliveries_dead ON deliveries(destination, id) WHERE state = 'dead';
+-- When a delivery finished (sent or dead-lettered); NULL while unfinished.
+ALTER TABLE deliveries ADD COLUMN finished_at INTEGER;
+
+-- Per-destination settings operators change at run time; they survive restarts.
+CREATE TABLE destination_settings (
+  destination TEXT PRIMARY KEY,
+  paused      INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+  changed_at  INTEGER NOT NULL,
+  changed_by  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX audit_actor ON audit(actor, id);
+)sql";
+
 struct Migration {
   int version;
   const char* sql;
@@ -153,6 +174,7 @@ struct Migration {
 // Append only: a released step is never edited, a change is a new step.
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kSchemaV2},
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 

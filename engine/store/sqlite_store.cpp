@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -143,16 +144,25 @@ struct SqliteStore::Impl {
 
   std::mutex write_mutex;  // guards writer and the write statements
   SqliteStatement begin, commit, rollback, find_original, insert_message, insert_patient,
-      insert_delivery;
+      insert_delivery, finish_delivery, retry_delivery, insert_attempt, insert_audit,
+      latest_deliveries, replay_one, dead_to_replay, upsert_paused;
 
   std::mutex read_mutex;  // guards reader and the read statements
   SqliteStatement read_begin, read_end, select_message, select_patients, select_deliveries,
-      select_message_counts, select_queued;
+      select_message_counts, select_queued, select_attempts, select_pending, select_queue_counts,
+      select_oldest, select_dead_count, select_dead, select_dead_all, select_paused;
   std::map<std::string, SqliteStatement, std::less<>> search_statements;
 
   Status<> prepare_all();
   Status<> write_batch(std::span<const NewMessage> batch, std::optional<TimePoint> since,
+                       std::span<const DeliveryResult> results,
                        std::vector<CommitOutcome>& outcomes);
+  Status<> apply_result(const DeliveryResult& r);
+  Result<int64_t> insert_audit_row(const AuditEntry& e);
+  Result<int64_t> replay_delivery(int64_t delivery_id, TimePoint now);
+  // Runs `body` in one write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on failure.
+  template <class F>
+  auto in_write_transaction(F&& body) -> decltype(body());
   Result<std::optional<CommitOutcome>> find_duplicate(const NewMessage& m, TimePoint since);
   Result<int64_t> insert(const NewMessage& m);
   void rollback_if_open();
@@ -188,6 +198,36 @@ Status<> SqliteStore::Impl::prepare_all() {
       {writer, insert_delivery,
        "INSERT INTO deliveries(message_id, destination, route, lane_key, seq, state, "
        "next_attempt_at, payload) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)"},
+      // A delivery result only moves an unfinished delivery: a late or repeated result for one
+      // already sent or dead changes nothing (and adds no attempt row: changes() is 0).
+      {writer, finish_delivery,
+       "UPDATE deliveries SET state = ?2, attempts = ?3, last_error = ?4, finished_at = ?5 "
+       "WHERE id = ?1 AND state IN ('queued', 'in_flight', 'retry_wait')"},
+      {writer, retry_delivery,
+       "UPDATE deliveries SET state = 'retry_wait', attempts = ?2, last_error = ?3, "
+       "next_attempt_at = ?4 WHERE id = ?1 AND state IN ('queued', 'in_flight', 'retry_wait')"},
+      {writer, insert_attempt,
+       "INSERT INTO attempts(delivery_id, started_at, finished_at, outcome, reply, error) "
+       "VALUES (?, ?, ?, ?, ?, ?)"},
+      {writer, insert_audit,
+       "INSERT INTO audit(at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"},
+      // The newest delivery of a message per destination (the one a replay copies).
+      {writer, latest_deliveries,
+       "SELECT max(id) FROM deliveries WHERE message_id = ?1 AND (?2 = '' OR destination = ?2) "
+       "GROUP BY destination ORDER BY destination"},
+      {writer, replay_one,
+       "INSERT INTO deliveries(message_id, destination, route, lane_key, seq, state, "
+       "next_attempt_at, payload, replay_of) "
+       "SELECT message_id, destination, route, lane_key, "
+       "(SELECT max(seq) + 1 FROM deliveries WHERE message_id = d.message_id), 'queued', ?2, "
+       "payload, id FROM deliveries d WHERE id = ?1"},
+      {writer, dead_to_replay,
+       "SELECT d.id FROM deliveries d WHERE d.destination = ?1 AND d.state = 'dead' "
+       "AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.replay_of = d.id) ORDER BY d.id"},
+      {writer, upsert_paused,
+       "INSERT INTO destination_settings(destination, paused, changed_at, changed_by) "
+       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(destination) DO UPDATE SET paused = ?2, "
+       "changed_at = ?3, changed_by = ?4"},
       // A deferred read transaction around the several SELECTs of one answer, so they all see
       // the same committed state.
       {reader, read_begin, "BEGIN"},
@@ -198,11 +238,47 @@ Status<> SqliteStore::Impl::prepare_all() {
        "SELECT identifier, authority, type FROM message_patients WHERE message_id = ? "
        "ORDER BY rowid"},
       {reader, select_deliveries,
-       "SELECT id, destination, route, lane_key, state, attempts, payload, last_error "
-       "FROM deliveries WHERE message_id = ? ORDER BY seq"},
+       "SELECT id, destination, route, lane_key, state, attempts, payload, last_error, "
+       "coalesce(replay_of, 0) FROM deliveries WHERE message_id = ? ORDER BY seq"},
+      {reader, select_attempts,
+       "SELECT started_at, coalesce(finished_at, started_at), outcome, coalesce(reply, ''), "
+       "error FROM attempts WHERE delivery_id = ? ORDER BY id"},
       {reader, select_message_counts, "SELECT status, n FROM message_counts"},
       {reader, select_queued,
-       "SELECT coalesce(sum(n), 0) FROM delivery_counts WHERE state = 'queued'"},
+       "SELECT coalesce(sum(n), 0) FROM delivery_counts "
+       "WHERE state IN ('queued', 'in_flight', 'retry_wait')"},
+      // Served by deliveries_pending (the IN list must match the index's WHERE to use it).
+      {reader, select_pending,
+       "SELECT d.id, d.message_id, d.lane_key, d.attempts, d.next_attempt_at, m.received_at, "
+       "m.control_id, m.message_type, m.trigger_event, coalesce(d.payload, m.raw) "
+       "FROM deliveries d JOIN messages m ON m.id = d.message_id "
+       "WHERE d.destination = ?1 AND d.state IN ('queued', 'in_flight', 'retry_wait') "
+       "AND d.id > ?2 ORDER BY d.id LIMIT ?3"},
+      {reader, select_queue_counts,
+       "SELECT state, n FROM delivery_counts WHERE destination = ?1"},
+      {reader, select_oldest,
+       "SELECT m.received_at FROM deliveries d JOIN messages m ON m.id = d.message_id "
+       "WHERE d.destination = ?1 AND d.state IN ('queued', 'in_flight', 'retry_wait') "
+       "ORDER BY d.id LIMIT 1"},
+      {reader, select_dead_count,
+       "SELECT count(*) FROM deliveries d WHERE d.destination = ?1 AND d.state = 'dead' "
+       "AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.replay_of = d.id)"},
+      {reader, select_dead,
+       "SELECT d.id, d.message_id, d.destination, m.control_id, m.message_type, "
+       "m.trigger_event, d.last_error, d.attempts, m.received_at, coalesce(d.finished_at, 0) "
+       "FROM deliveries d JOIN messages m ON m.id = d.message_id "
+       "WHERE d.destination = ?1 AND d.state = 'dead' AND d.id < ?2 "
+       "AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.replay_of = d.id) "
+       "ORDER BY d.id DESC LIMIT ?3"},
+      {reader, select_dead_all,
+       "SELECT d.id, d.message_id, d.destination, m.control_id, m.message_type, "
+       "m.trigger_event, d.last_error, d.attempts, m.received_at, coalesce(d.finished_at, 0) "
+       "FROM deliveries d JOIN messages m ON m.id = d.message_id "
+       "WHERE d.state = 'dead' AND d.id < ?2 AND ?1 = '' "
+       "AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.replay_of = d.id) "
+       "ORDER BY d.id DESC LIMIT ?3"},
+      {reader, select_paused,
+       "SELECT destination FROM destination_settings WHERE paused = 1 ORDER BY destination"},
   };
   for (auto& [db, st, sql] : all) {
     auto prepared = db.prepare(sql);
@@ -299,13 +375,56 @@ Result<int64_t> SqliteStore::Impl::insert(const NewMessage& m) {
   return id;
 }
 
+Status<> SqliteStore::Impl::apply_result(const DeliveryResult& r) {
+  const StoredAttempt& a = r.attempt;
+  SqliteStatement& st = r.next == DeliveryNext::retry ? retry_delivery : finish_delivery;
+  {
+    SqliteStatement::Reset reset(st);
+    st.bind(1, r.delivery_id);
+    if (r.next == DeliveryNext::retry) {
+      st.bind(2, r.attempts);
+      st.bind_text(3, a.error);
+      st.bind(4, to_micros(r.next_attempt_at));
+    } else {
+      st.bind_text(2, r.next == DeliveryNext::sent ? "sent" : "dead");
+      st.bind(3, r.attempts);
+      st.bind_text(4, a.error);
+      st.bind(5, to_micros(a.finished_at));
+    }
+    if (const int rc = st.step(); rc != SQLITE_DONE) {
+      return fail(writer.error("store: update delivery", rc));
+    }
+  }
+  if (sqlite3_changes(writer.get()) == 0) return ok();  // already finished: nothing to record
+  SqliteStatement& at = insert_attempt;
+  SqliteStatement::Reset reset(at);
+  at.bind(1, r.delivery_id);
+  at.bind(2, to_micros(a.started_at));
+  at.bind(3, to_micros(a.finished_at));
+  at.bind_text(4, a.outcome);
+  if (!a.reply.empty()) {
+    if (const int rc = at.bind_blob(5, a.reply); rc != SQLITE_OK) {
+      return fail(writer.error("store: bind attempt reply", rc));
+    }
+  }
+  at.bind_text(6, a.error);
+  if (const int rc = at.step(); rc != SQLITE_DONE) {
+    return fail(writer.error("store: insert attempt", rc));
+  }
+  return ok();
+}
+
 Status<> SqliteStore::Impl::write_batch(std::span<const NewMessage> batch,
                                         std::optional<TimePoint> since,
+                                        std::span<const DeliveryResult> results,
                                         std::vector<CommitOutcome>& outcomes) {
   // The transaction boundary of the ACK contract: every message of the batch (its row, its
   // patients, its queued deliveries) is in this one transaction, and no outcome leaves this
   // function before COMMIT returned SQLITE_DONE, i.e. before the log was fsynced.
   if (auto s = run(writer, begin, "store: begin"); !s) return s;
+  for (const DeliveryResult& r : results) {
+    if (auto s = apply_result(r); !s) return s;
+  }
   for (const NewMessage& m : batch) {
     // Only processed messages (accepted, unrouted, filtered: all ACKed as taken) are
     // deduplicated: a rejected one was never processed, so its resend deserves a fresh look;
@@ -383,9 +502,21 @@ Result<std::optional<StoredMessage>> SqliteStore::Impl::read_message(int64_t id)
       sd.attempts = static_cast<int>(d.column_int64(5));
       sd.payload = d.column_string(6);
       sd.last_error = d.column_string(7);
+      sd.replay_of = d.column_int64(8);
       m.deliveries.push_back(std::move(sd));
     }
     if (rc != SQLITE_DONE) return fail(reader.error("store: read deliveries", rc));
+  }
+  for (StoredDelivery& sd : m.deliveries) {
+    SqliteStatement& a = select_attempts;
+    SqliteStatement::Reset reset_attempts(a);
+    a.bind(1, sd.id);
+    while ((rc = a.step()) == SQLITE_ROW) {
+      sd.attempt_log.push_back(StoredAttempt{from_micros(a.column_int64(0)),
+                                             from_micros(a.column_int64(1)), a.column_string(2),
+                                             a.column_string(3), a.column_string(4)});
+    }
+    if (rc != SQLITE_DONE) return fail(reader.error("store: read attempts", rc));
   }
   return std::optional<StoredMessage>(std::move(m));
 }
@@ -484,12 +615,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& o) {
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
 
-Result<std::vector<CommitOutcome>> SqliteStore::commit(std::span<const NewMessage> batch,
-                                                       std::optional<TimePoint> duplicate_since) {
+Result<std::vector<CommitOutcome>> SqliteStore::write(std::span<const NewMessage> batch,
+                                                      std::optional<TimePoint> duplicate_since,
+                                                      std::span<const DeliveryResult> results) {
   std::lock_guard lock(impl_->write_mutex);
   std::vector<CommitOutcome> outcomes;
   outcomes.reserve(batch.size());
-  if (auto s = impl_->write_batch(batch, duplicate_since, outcomes); !s) {
+  if (auto s = impl_->write_batch(batch, duplicate_since, results, outcomes); !s) {
     impl_->rollback_if_open();
     return fail(s.error());
   }
@@ -569,6 +701,283 @@ Result<std::string> SqliteStore::explain_search(const MessageQuery& q) {
   }
   if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: explain", rc));
   return plan;
+}
+
+template <class F>
+auto SqliteStore::Impl::in_write_transaction(F&& body) -> decltype(body()) {
+  if (auto s = run(writer, begin, "store: begin"); !s) return fail(s.error());
+  auto result = body();
+  if (result) {
+    if (auto s = run(writer, commit, "store: commit"); !s) {
+      rollback_if_open();
+      return fail(s.error());
+    }
+  } else {
+    rollback_if_open();
+  }
+  return result;
+}
+
+Result<int64_t> SqliteStore::Impl::insert_audit_row(const AuditEntry& e) {
+  SqliteStatement& st = insert_audit;
+  SqliteStatement::Reset reset(st);
+  st.bind(1, to_micros(e.at));
+  st.bind_text(2, e.actor);
+  st.bind_text(3, e.action);
+  st.bind_text(4, e.target);
+  st.bind_text(5, e.detail);
+  if (const int rc = st.step(); rc != SQLITE_DONE) {
+    return fail(writer.error("store: insert audit entry", rc));
+  }
+  return int64_t{sqlite3_last_insert_rowid(writer.get())};
+}
+
+Result<int64_t> SqliteStore::Impl::replay_delivery(int64_t delivery_id, TimePoint now) {
+  SqliteStatement& st = replay_one;
+  SqliteStatement::Reset reset(st);
+  st.bind(1, delivery_id);
+  st.bind(2, to_micros(now));
+  if (const int rc = st.step(); rc != SQLITE_DONE) {
+    return fail(writer.error("store: replay delivery", rc));
+  }
+  return int64_t{sqlite3_last_insert_rowid(writer.get())};
+}
+
+Result<std::vector<PendingDelivery>> SqliteStore::pending_deliveries(std::string_view destination,
+                                                                     int64_t after_id, int limit) {
+  std::lock_guard lock(impl_->read_mutex);
+  SqliteStatement& st = impl_->select_pending;
+  SqliteStatement::Reset reset(st);
+  st.bind_text(1, destination);
+  st.bind(2, after_id);
+  st.bind(3, std::max(1, limit));
+  std::vector<PendingDelivery> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    PendingDelivery d;
+    d.id = st.column_int64(0);
+    d.message_id = st.column_int64(1);
+    d.destination = std::string(destination);
+    d.lane_key = st.column_string(2);
+    d.attempts = static_cast<int>(st.column_int64(3));
+    d.next_attempt_at = from_micros(st.column_int64(4));
+    d.received_at = from_micros(st.column_int64(5));
+    d.control_id = st.column_string(6);
+    d.message_type = st.column_string(7);
+    d.trigger_event = st.column_string(8);
+    d.payload = st.column_string(9);
+    out.push_back(std::move(d));
+  }
+  if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: read pending deliveries", rc));
+  return out;
+}
+
+Result<QueueStats> SqliteStore::queue_stats(std::string_view destination) {
+  std::lock_guard lock(impl_->read_mutex);
+  ReadTransaction txn(impl_->reader, impl_->read_begin, impl_->read_end);
+  if (!txn.status()) return fail(txn.status().error());
+  QueueStats q;
+  int rc;
+  {
+    SqliteStatement& st = impl_->select_queue_counts;
+    SqliteStatement::Reset reset(st);
+    st.bind_text(1, destination);
+    while ((rc = st.step()) == SQLITE_ROW) {
+      const std::string state = st.column_string(0);
+      const int64_t n = st.column_int64(1);
+      if (state == "queued" || state == "in_flight" || state == "retry_wait") q.queued += n;
+      if (state == "retry_wait") q.retrying += n;
+    }
+    if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: read queue counts", rc));
+  }
+  {
+    SqliteStatement& st = impl_->select_oldest;
+    SqliteStatement::Reset reset(st);
+    st.bind_text(1, destination);
+    rc = st.step();
+    if (rc == SQLITE_ROW) q.oldest_received_at = from_micros(st.column_int64(0));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      return fail(impl_->reader.error("store: read oldest delivery", rc));
+    }
+  }
+  SqliteStatement& st = impl_->select_dead_count;
+  SqliteStatement::Reset reset(st);
+  st.bind_text(1, destination);
+  if (rc = st.step(); rc != SQLITE_ROW) {
+    return fail(impl_->reader.error("store: count dead letters", rc));
+  }
+  q.dead = st.column_int64(0);
+  return q;
+}
+
+Result<std::vector<DeadDelivery>> SqliteStore::dead_deliveries(std::string_view destination,
+                                                               int limit, int64_t before_id) {
+  std::lock_guard lock(impl_->read_mutex);
+  SqliteStatement& st = destination.empty() ? impl_->select_dead_all : impl_->select_dead;
+  SqliteStatement::Reset reset(st);
+  st.bind_text(1, destination);
+  st.bind(2, before_id > 0 ? before_id : std::numeric_limits<int64_t>::max());
+  st.bind(3, int64_t{std::clamp(limit, 1, kMaxSearchLimit)});
+  std::vector<DeadDelivery> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    DeadDelivery d;
+    d.delivery_id = st.column_int64(0);
+    d.message_id = st.column_int64(1);
+    d.destination = st.column_string(2);
+    d.control_id = st.column_string(3);
+    d.message_type = st.column_string(4);
+    d.trigger_event = st.column_string(5);
+    d.last_error = st.column_string(6);
+    d.attempts = static_cast<int>(st.column_int64(7));
+    d.received_at = from_micros(st.column_int64(8));
+    d.dead_at = from_micros(st.column_int64(9));
+    out.push_back(std::move(d));
+  }
+  if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: read dead letters", rc));
+  return out;
+}
+
+Result<std::vector<int64_t>> SqliteStore::replay_message(int64_t message_id,
+                                                         std::string_view destination,
+                                                         const AuditEntry& audit) {
+  std::lock_guard lock(impl_->write_mutex);
+  return impl_->in_write_transaction([&]() -> Result<std::vector<int64_t>> {
+    std::vector<int64_t> sources;
+    {
+      SqliteStatement& st = impl_->latest_deliveries;
+      SqliteStatement::Reset reset(st);
+      st.bind(1, message_id);
+      st.bind_text(2, destination);
+      int rc;
+      while ((rc = st.step()) == SQLITE_ROW) sources.push_back(st.column_int64(0));
+      if (rc != SQLITE_DONE) return fail(impl_->writer.error("store: find deliveries", rc));
+    }
+    std::vector<int64_t> created;
+    for (int64_t id : sources) {
+      auto made = impl_->replay_delivery(id, audit.at);
+      if (!made) return fail(made.error());
+      created.push_back(*made);
+    }
+    if (!created.empty()) {
+      if (auto a = impl_->insert_audit_row(audit); !a) return fail(a.error());
+    }
+    return created;
+  });
+}
+
+Result<std::vector<int64_t>> SqliteStore::replay_dead(std::string_view destination,
+                                                      const AuditEntry& audit) {
+  std::lock_guard lock(impl_->write_mutex);
+  return impl_->in_write_transaction([&]() -> Result<std::vector<int64_t>> {
+    std::vector<int64_t> dead;
+    {
+      SqliteStatement& st = impl_->dead_to_replay;
+      SqliteStatement::Reset reset(st);
+      st.bind_text(1, destination);
+      int rc;
+      while ((rc = st.step()) == SQLITE_ROW) dead.push_back(st.column_int64(0));
+      if (rc != SQLITE_DONE) return fail(impl_->writer.error("store: find dead letters", rc));
+    }
+    std::vector<int64_t> created;
+    for (int64_t id : dead) {
+      auto made = impl_->replay_delivery(id, audit.at);
+      if (!made) return fail(made.error());
+      created.push_back(*made);
+    }
+    AuditEntry entry = audit;
+    if (entry.detail.empty()) entry.detail = fmt::format("{} deliveries", created.size());
+    if (auto a = impl_->insert_audit_row(entry); !a) return fail(a.error());
+    return created;
+  });
+}
+
+Status<> SqliteStore::set_paused(std::string_view destination, bool paused,
+                                 const AuditEntry& audit) {
+  std::lock_guard lock(impl_->write_mutex);
+  auto done = impl_->in_write_transaction([&]() -> Result<bool> {
+    SqliteStatement& st = impl_->upsert_paused;
+    {
+      SqliteStatement::Reset reset(st);
+      st.bind_text(1, destination);
+      st.bind(2, paused ? 1 : 0);
+      st.bind(3, to_micros(audit.at));
+      st.bind_text(4, audit.actor);
+      if (const int rc = st.step(); rc != SQLITE_DONE) {
+        return fail(impl_->writer.error("store: set paused", rc));
+      }
+    }
+    if (auto a = impl_->insert_audit_row(audit); !a) return fail(a.error());
+    return true;
+  });
+  if (!done) return fail(done.error());
+  return ok();
+}
+
+Result<std::vector<std::string>> SqliteStore::paused_destinations() {
+  std::lock_guard lock(impl_->read_mutex);
+  SqliteStatement& st = impl_->select_paused;
+  SqliteStatement::Reset reset(st);
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) out.push_back(st.column_string(0));
+  if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: read paused destinations", rc));
+  return out;
+}
+
+Result<int64_t> SqliteStore::record_audit(const AuditEntry& e) {
+  std::lock_guard lock(impl_->write_mutex);
+  return impl_->in_write_transaction([&] { return impl_->insert_audit_row(e); });
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::audit_log(const AuditQuery& q) {
+  std::string sql = "SELECT id, at, actor, action, target, detail FROM audit WHERE 1";
+  std::vector<std::variant<int64_t, std::string_view>> params;
+  auto text = [&](const std::string& value, std::string_view condition) {
+    if (value.empty()) return;
+    sql += condition;
+    params.emplace_back(std::string_view(value));
+  };
+  text(q.actor, " AND actor = ?");
+  text(q.action, " AND action = ?");
+  text(q.target, " AND target = ?");
+  if (q.since) {
+    sql += " AND at >= ?";
+    params.emplace_back(int64_t{to_micros(*q.since)});
+  }
+  if (q.until) {
+    sql += " AND at < ?";
+    params.emplace_back(int64_t{to_micros(*q.until)});
+  }
+  if (q.before_id > 0) {
+    sql += " AND id < ?";
+    params.emplace_back(q.before_id);
+  }
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(int64_t{std::clamp(q.limit, 1, kMaxSearchLimit)});
+
+  std::lock_guard lock(impl_->read_mutex);
+  auto prepared = impl_->search_statement(sql);
+  if (!prepared) return fail(prepared.error());
+  SqliteStatement& st = **prepared;
+  SqliteStatement::Reset reset(st);
+  for (size_t i = 0; i < params.size(); ++i) {
+    const int index = static_cast<int>(i) + 1;
+    if (const auto* n = std::get_if<int64_t>(&params[i])) {
+      st.bind(index, *n);
+    } else {
+      st.bind_text(index, std::get<std::string_view>(params[i]));
+    }
+  }
+  std::vector<AuditEntry> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back(AuditEntry{st.column_int64(0), from_micros(st.column_int64(1)),
+                             st.column_string(2), st.column_string(3), st.column_string(4),
+                             st.column_string(5)});
+  }
+  if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: read audit log", rc));
+  return out;
 }
 
 Result<std::unique_ptr<MessageStore>> open_sqlite_store(const SqliteOptions& o) {

@@ -35,7 +35,7 @@ struct SqliteOptions {
 };
 
 // The schema version this build writes and understands.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 class SqliteStore final : public MessageStore {
  public:
@@ -44,11 +44,27 @@ class SqliteStore final : public MessageStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  Result<std::vector<CommitOutcome>> commit(std::span<const NewMessage> batch,
-                                            std::optional<TimePoint> duplicate_since) override;
+  Result<std::vector<CommitOutcome>> write(std::span<const NewMessage> batch,
+                                           std::optional<TimePoint> duplicate_since,
+                                           std::span<const DeliveryResult> results) override;
   Result<std::optional<StoredMessage>> get_message(int64_t id) override;
   Result<std::vector<MessageSummary>> search(const MessageQuery& q) override;
   Result<StoreStats> stats() override;
+  Result<std::vector<PendingDelivery>> pending_deliveries(std::string_view destination,
+                                                          int64_t after_id, int limit) override;
+  Result<QueueStats> queue_stats(std::string_view destination) override;
+  Result<std::vector<DeadDelivery>> dead_deliveries(std::string_view destination, int limit,
+                                                    int64_t before_id) override;
+  Result<std::vector<int64_t>> replay_message(int64_t message_id, std::string_view destination,
+                                              const AuditEntry& audit) override;
+  Result<std::vector<int64_t>> replay_dead(std::string_view destination,
+                                           const AuditEntry& audit) override;
+  Status<> set_paused(std::string_view destination, bool paused,
+                      const AuditEntry& audit) override;
+  Result<std::vector<std::string>> paused_destinations() override;
+  Result<int64_t> record_audit(const AuditEntry& e) override;
+  Result<std::vector<AuditEntry>> audit_log(const AuditQuery& q) override;
+  using MessageStore::commit;
 
   // Changes the write connection's page cap at run time (tests: "free disk space" after a
   // simulated disk full). nullopt lifts the cap. Returns the cap now in force.

@@ -11,6 +11,7 @@
 
 #include "engine/hl7/ack.h"
 #include "engine/hl7/batch.h"
+#include "engine/store/forwarding_store.h"
 #include "engine/store/sqlite_store.h"
 #include "tests/channels/mllp_test_client.h"
 #include "tests/pipeline/ingest_fixtures.h"
@@ -398,26 +399,21 @@ TEST_CASE("listener: a failed commit gets AR 207, never AA; AA again once space 
 namespace {
 
 // A store whose commits wait at a gate, so a test can hold a message "in flight".
-class GatedStore final : public store::MessageStore {
+class GatedStore final : public store::ForwardingStore {
  public:
-  explicit GatedStore(std::unique_ptr<store::MessageStore> inner) : inner_(std::move(inner)) {}
-  Result<std::vector<store::CommitOutcome>> commit(std::span<const store::NewMessage> batch,
-                                                   std::optional<TimePoint> since) override {
+  explicit GatedStore(std::unique_ptr<store::MessageStore> inner)
+      : ForwardingStore(*inner), inner_(std::move(inner)) {}
+  Result<std::vector<store::CommitOutcome>> write(
+      std::span<const store::NewMessage> batch, std::optional<TimePoint> since,
+      std::span<const store::DeliveryResult> results) override {
     {
       std::unique_lock lock(mu_);
       entered_ += batch.size();
       cv_.notify_all();
       cv_.wait(lock, [&] { return open_; });
     }
-    return inner_->commit(batch, since);
+    return inner_->write(batch, since, results);
   }
-  Result<std::optional<store::StoredMessage>> get_message(int64_t id) override {
-    return inner_->get_message(id);
-  }
-  Result<std::vector<store::MessageSummary>> search(const store::MessageQuery& q) override {
-    return inner_->search(q);
-  }
-  Result<store::StoreStats> stats() override { return inner_->stats(); }
 
   bool wait_entered(size_t n) {
     std::unique_lock lock(mu_);
@@ -487,20 +483,4 @@ TEST_CASE("listener: strict_framing closes on bytes outside a frame and aborts 1
   REQUIRE(c.send_raw("hello"));
   CHECK(c.closed_by_peer());
   CHECK(logs.wait_for("junk_outside_frame"));
-}
-
-TEST_CASE("engine: a source asking for TLS is refused, never served in plain text") {
-  LogWatcher logs;
-  testing::TempDir dir;
-  config::Config c;
-  c.storage.data_dir = dir.path();
-  config::SourceConfig s;
-  s.name = "secure_in";
-  s.type = "mllp";
-  s.mllp.port = 0;
-  s.mllp.tls.enabled = true;
-  c.sources.push_back(s);
-  auto started = app::Engine::start(c);
-  REQUIRE_FALSE(started);
-  CHECK(started.error().message.find("TLS") != std::string::npos);
 }

@@ -1,5 +1,6 @@
 // CommitQueue: group commit, completion only after COMMIT, failures per batch, shutdown.
 #include "engine/store/commit_queue.h"
+#include "engine/store/forwarding_store.h"
 
 #include <catch2/catch.hpp>
 #include <condition_variable>
@@ -21,18 +22,19 @@ namespace {
 // Wraps a store and records when commit() is running and which ids it has returned, so a test
 // can tell whether a completion ran before the transaction's commit() came back. Optionally
 // holds commits at a gate until the test opens it.
-class SpyStore final : public MessageStore {
+class SpyStore final : public ForwardingStore {
  public:
-  explicit SpyStore(MessageStore& inner) : inner_(inner) {}
+  explicit SpyStore(MessageStore& inner) : ForwardingStore(inner), inner_(inner) {}
 
-  Result<std::vector<CommitOutcome>> commit(std::span<const NewMessage> batch,
-                                            std::optional<TimePoint> since) override {
+  Result<std::vector<CommitOutcome>> write(std::span<const NewMessage> batch,
+                                           std::optional<TimePoint> since,
+                                           std::span<const DeliveryResult> results) override {
     {
       std::unique_lock lock(mutex_);
       gate_cv_.wait(lock, [&] { return gate_open_; });
       in_commit_ = true;
     }
-    auto result = inner_.commit(batch, since);
+    auto result = inner_.write(batch, since, results);
     std::lock_guard lock(mutex_);
     in_commit_ = false;
     if (result) {
@@ -40,14 +42,6 @@ class SpyStore final : public MessageStore {
     }
     return result;
   }
-  Result<std::optional<StoredMessage>> get_message(int64_t id) override {
-    return inner_.get_message(id);
-  }
-  Result<std::vector<MessageSummary>> search(const MessageQuery& q) override {
-    return inner_.search(q);
-  }
-  Result<StoreStats> stats() override { return inner_.stats(); }
-
   void close_gate() {
     std::lock_guard lock(mutex_);
     gate_open_ = false;
