@@ -68,6 +68,7 @@ struct MllpClientState {
   asio::any_io_executor executor;
   ssl::context* tls;
   Clock::duration timeout;
+  Clock::duration connect_timeout{};
   tcp::socket socket;                                // plain TCP; unused (moved) with TLS
   std::unique_ptr<ssl::stream<tcp::socket>> stream;  // TLS
   asio::steady_timer watchdog;
@@ -115,8 +116,11 @@ ClientError error_of(const detail::MllpClientState& s, const error_code& ec,
 
 }  // namespace
 
-MllpClient::MllpClient(asio::any_io_executor executor, ssl::context* tls, Clock::duration timeout)
-    : state_(std::make_shared<detail::MllpClientState>(std::move(executor), tls, timeout)) {}
+MllpClient::MllpClient(asio::any_io_executor executor, ssl::context* tls, Clock::duration timeout,
+                       Clock::duration connect_timeout)
+    : state_(std::make_shared<detail::MllpClientState>(std::move(executor), tls, timeout)) {
+  state_->connect_timeout = connect_timeout > Clock::duration::zero() ? connect_timeout : timeout;
+}
 
 MllpClient::~MllpClient() { close(); }
 
@@ -144,7 +148,7 @@ asio::awaitable<Status<ClientError>> MllpClient::connect(const Endpoint& endpoin
   s.socket = tcp::socket(s.executor);
   s.decoder = mllp::FrameDecoder{};
   s.timed_out = false;
-  s.deadline = Clock::now() + s.timeout;
+  s.deadline = Clock::now() + s.connect_timeout;
   s.watching = true;
   asio::co_spawn(s.executor, watch(state_, s.watch_generation), asio::detached);
 

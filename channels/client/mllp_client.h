@@ -54,9 +54,10 @@ class MllpClient {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `tls` null: plain TCP. The context must outlive the client.
+  // `tls` null: plain TCP. The context must outlive the client. `connect_timeout` bounds
+  // connect() instead of `timeout` when it is not zero.
   MllpClient(boost::asio::any_io_executor executor, boost::asio::ssl::context* tls,
-             Clock::duration timeout);
+             Clock::duration timeout, Clock::duration connect_timeout = Clock::duration::zero());
   ~MllpClient();
   MllpClient(const MllpClient&) = delete;
   MllpClient& operator=(const MllpClient&) = delete;

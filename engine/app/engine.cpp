@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "channels/delivery/delivery_service.h"
 #include "channels/directory/directory_source.h"
 #include "channels/mllp/mllp_listener.h"
 #include "engine/core/log.h"
@@ -30,6 +31,7 @@ struct Engine::Impl {
   std::vector<std::unique_ptr<pipeline::Ingest>> ingests;
   std::vector<std::unique_ptr<channels::MllpListener>> listeners;
   std::vector<std::unique_ptr<channels::DirectorySource>> directories;
+  std::unique_ptr<delivery::DeliveryService> deliveries;
   std::thread network;
   Duration shutdown_grace{};
   bool stopped = false;
@@ -76,6 +78,12 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   q.max_batch = impl->config.storage.commit_batch_max;
   q.duplicate_window = impl->config.storage.duplicate_window;
   impl->commits = std::make_unique<store::CommitQueue>(*impl->store, *impl->clock, q);
+  {
+    auto deliveries = delivery::DeliveryService::create(impl->io, impl->config, *impl->store,
+                                                        *impl->commits, *impl->clock);
+    if (!deliveries) return fail(deliveries.error().message);
+    impl->deliveries = std::move(deliveries).value();
+  }
 
   for (const config::SourceConfig& source : impl->config.sources) {
     if (source.type == "directory") {
@@ -84,10 +92,8 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
       continue;
     }
     if (source.type != "mllp") continue;  // other source types are not served by the engine yet
-    if (source.mllp.tls.enabled) {
-      // Never fall back to plain TCP where the operator asked for encryption.
-      return fail("source \"" + source.name + "\": TLS listeners are not supported yet");
-    }
+    // A TLS source: bind() below also builds its TLS context; files that cannot be used refuse
+    // the start (never plain TCP where the operator asked for encryption).
     if (!source.mllp.dedupe) {
       log::warn("dedupe_setting_ignored",
                 {{"source", source.name},
@@ -105,6 +111,10 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   impl->commits->start();
   for (auto& l : impl->listeners) l->start();
   for (auto& d : impl->directories) d->start();
+  if (auto s = impl->deliveries->start(); !s) {
+    impl->commits->stop();
+    return fail("cannot start delivery: " + s.error().message);
+  }
   impl->work.emplace(impl->io.get_executor());
   Impl* running = impl.get();
   impl->network = std::thread([running] { running->io.run(); });
@@ -123,13 +133,15 @@ void Engine::stop() {
     for (auto& l : impl->listeners) l->stop(impl->shutdown_grace);
     // A file in flight finishes (its commits complete, it is moved) before run() returns.
     for (auto& d : impl->directories) d->stop();
+    impl->deliveries->stop();
   });
   // 2. run() returns once the last session and timer are gone.
   impl_->work.reset();
   if (impl_->network.joinable()) impl_->network.join();
   // 3. The writer commits what is still queued (nothing acknowledged is pending by now: every
   //    session awaited its commits) and stops; 4. the store is closed.
-  impl_->commits->stop();
+  impl_->commits->stop();  // also commits the dispatchers' last results
+  impl_->deliveries.reset();  // after the writer: its on_queued calls into the service
   impl_->final_commit_counters = impl_->commits->counters();
   impl_->commits.reset();
   impl_->store.reset();
@@ -151,6 +163,8 @@ const channels::MllpListenerCounters* Engine::counters(std::string_view source) 
 }
 
 store::MessageStore& Engine::store() { return *impl_->store; }
+
+delivery::DeliveryService& Engine::deliveries() { return *impl_->deliveries; }
 
 store::CommitQueueCounters Engine::commit_counters() const {
   return impl_->commits ? impl_->commits->counters() : impl_->final_commit_counters;

@@ -2,13 +2,15 @@
 // Engine: the running receiving side of irwell, wired from a checked Config:
 // config -> store (SQLite under storage.data_dir) -> CommitQueue (the store's writer thread)
 // -> one Ingest + MllpListener per MLLP source and one DirectorySource per directory source,
-// all on ONE io_context thread.
+// and a Dispatcher per destination (DeliveryService), all on ONE io_context thread.
 // `irwell run` owns one; tests run one in-process (port 0, a TempDir store).
 //
-// Start order: open the store, start the writer, bind every listener (a busy port fails start()
-// with nothing left running), then start accepting. Stop order (SIGTERM, DESIGN.md "Shutdown"):
-// close the listeners (no new connections) -> sessions finish the frames they already read (their
-// commits complete and their ACKs are written; after `shutdown_grace` stuck peers are cut off)
+// Start order: open the store, build the dispatchers, start the writer, bind every listener (a
+// busy port fails start() with nothing left running), then start accepting and delivering. Stop order (SIGTERM, DESIGN.md "Shutdown"):
+// close the listeners (no new connections) and stop the dispatchers (a send in flight is
+// abandoned: it stays unfinished in the store and is sent again on start) -> sessions finish
+// the frames they already read (their commits complete and their ACKs are written; after
+// `shutdown_grace` stuck peers are cut off)
 // -> the network thread ends -> the writer commits whatever is still queued and stops -> the store
 // is closed. So every ACK the engine sent is for a committed message, and nothing it committed is
 // lost by stopping.
@@ -31,6 +33,9 @@
 
 namespace irwell::channels {
 struct MllpListenerCounters;
+}
+namespace irwell::delivery {
+class DeliveryService;
 }
 
 namespace irwell::app {
@@ -65,6 +70,8 @@ class Engine {
   // The open store; only while running (stop() closes it).
   store::MessageStore& store();
   store::CommitQueueCounters commit_counters() const;
+  // The delivery side (dispatchers, pause/resume, replay); only while running.
+  delivery::DeliveryService& deliveries();
 
  private:
   struct Impl;

@@ -19,6 +19,9 @@ std::vector<FieldSpec> with_delivery_fields(std::vector<FieldSpec> fields) {
   fields.push_back(bounded(field_spec("max_attempts", T::integer, "0",
                                       "attempts before a delivery is dead-lettered; 0: never"),
                            0));
+  fields.push_back(field_spec("max_age", T::duration, "0s",
+                              "dead-letter a delivery still failing this long after the message "
+                              "arrived; 0: no age limit"));
   fields.push_back(field_spec("lane_key", T::path, "",
                               "HL7 path (e.g. PID-3) whose value keeps per-key FIFO order while "
                               "lanes send in parallel; empty: one lane, strict FIFO"));
@@ -39,8 +42,12 @@ TypeSpec mllp_spec() {
           field_spec("connect_timeout", T::duration, "10s", "give up connecting after this long"),
           field_spec("ack_timeout", T::duration, "30s",
                      "retry when no ACK arrives this long after sending"),
-          one_of(field_spec("on_error_ack", T::enum_, "dead_letter",
-                            "when the receiver answers AE/AR (CE/CR): retry or dead_letter"),
+          one_of(field_spec("on_ae", T::enum_, "retry",
+                            "when the receiver answers AE/CE (application error): retry or "
+                            "dead_letter"),
+                 {"retry", "dead_letter"}),
+          one_of(field_spec("on_ar", T::enum_, "dead_letter",
+                            "when the receiver answers AR/CR (rejected): retry or dead_letter"),
                  {"retry", "dead_letter"}),
           one_of(field_spec("tls", T::map, "",
                             "TLS: {ca, server_name, verify: true}, {cert, key} for mutual TLS"),
@@ -70,7 +77,12 @@ TypeSpec http_spec() {
           one_of(field_spec("method", T::enum_, "POST", "HTTP method"), {"POST", "PUT"}),
           field_spec("content_type", T::string, "x-application/hl7-v2+er7",
                      "Content-Type of the request body"),
+          one_of(field_spec("format", T::enum_, "er7",
+                            "request body: er7 (the message), xml (HL7 v2 XML) or json"),
+                 {"er7", "xml", "json"}),
           field_spec("headers", T::map, "", "extra request headers, name: value"),
+          field_spec("bearer_token", T::string, "",
+                     "sent as Authorization: Bearer TOKEN (use ${VAR} to keep it out of git)"),
           field_spec("timeout", T::duration, "30s", "retry when no reply arrives this long"),
           one_of(field_spec("tls", T::map, "",
                             "TLS for https: {ca, server_name, verify: true}, {cert, key}"),
@@ -78,10 +90,32 @@ TypeSpec http_spec() {
       })};
 }
 
+// Read by engine/record (RecordStoreOptions, SharingPolicy).
 TypeSpec record_store_spec() {
-  return TypeSpec{TypeKind::destination, "record_store",
-                  "applies ADT, ORU and SIU messages to the shared care record in the store",
-                  with_delivery_fields({})};
+  return TypeSpec{
+      TypeKind::destination, "record_store",
+      "applies ADT, ORU and SIU messages to the shared care record in the store",
+      with_delivery_fields({
+          field_spec("file", T::file_path, "",
+                     "SQLite file of the record; empty: records.db in storage.data_dir"),
+          field_spec("suppressed_clinics", T::string_list, "",
+                     "location codes (PV1-3.1, PV1-3.4, AIL-3.1) whose facts stay out of the "
+                     "shared view"),
+          field_spec("suppressed_specialties", T::string_list, "",
+                     "hospital services (PV1-10) whose encounters stay out of the shared view"),
+          field_spec("suppressed_codes", T::string_list, "",
+                     "order, observation and appointment codes (OBR-4.1, OBX-3.1, AIS-3.1) "
+                     "kept out of the shared view"),
+          field_spec("opt_out_field", T::path, "PD1-12",
+                     "HL7 path of an ADT field saying the patient objects to sharing; empty: "
+                     "no opt-out rule"),
+          field_spec("opt_out_values", T::string_list, "Y",
+                     "values of opt_out_field meaning opted out (another value or \"\" opts "
+                     "back in)"),
+          field_spec("override_roles", T::string_list, "",
+                     "admin API roles that may still see an opted-out patient (each access "
+                     "audited)"),
+      })};
 }
 
 }  // namespace

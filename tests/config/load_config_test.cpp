@@ -85,7 +85,8 @@ TEST_CASE("the brief's example config decodes with environment defaults") {
   CHECK(sub->params.at("port").integer == 2576);
   CHECK(sub->params.at("ack_timeout").duration == 30s);  // default filled in
   CHECK_FALSE(sub->params.at("ack_timeout").given);
-  CHECK(sub->params.at("on_error_ack").text == "dead_letter");
+  CHECK(sub->params.at("on_ar").text == "dead_letter");
+  CHECK(sub->params.at("on_ae").text == "retry");
   const config::DestinationConfig* rec = c.find_destination("records");
   REQUIRE(rec);
   CHECK(rec->type == "record_store");
@@ -167,7 +168,7 @@ TEST_CASE("every field of every built-in type decodes into the structs") {
 
   const auto& hub = c.find_destination("hub")->params;
   CHECK(hub.at("host").text == "receiver.example");
-  CHECK(hub.at("on_error_ack").text == "retry");
+  CHECK(hub.at("on_ar").text == "retry");
   CHECK(hub.at("tls").map.at("server_name") == "hub.example");
   CHECK(hub.at("tls").map.at("ca") == (dir / "certs/ca.pem").string());  // resolved in place
   CHECK(hub.at("retry_initial").duration == 500ms);

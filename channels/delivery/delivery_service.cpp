@@ -1,0 +1,210 @@
+#include "channels/delivery/delivery_service.h"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "channels/delivery/file_sender.h"
+#include "channels/delivery/http_sender.h"
+#include "channels/delivery/mllp_sender.h"
+#include "engine/core/log.h"
+
+namespace irwell::delivery {
+
+namespace asio = boost::asio;
+
+namespace {
+
+ControlFailure store_failure(const Error& e) { return {ControlError::store, e.message}; }
+
+ControlFailure unknown_destination(std::string_view name) {
+  return {ControlError::not_found, fmt::format("unknown destination \"{}\"", name)};
+}
+
+}  // namespace
+
+DeliveryService::DeliveryService(asio::io_context& io, store::MessageStore& store,
+                                 const Clock& clock)
+    : io_(io), store_(store), clock_(clock) {}
+
+DeliveryService::~DeliveryService() { pool_.stop(); }
+
+Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
+    asio::io_context& io, const config::Config& config, store::MessageStore& store,
+    store::CommitQueue& commits, const Clock& clock, ExtraSenderFactory extra) {
+  std::unique_ptr<DeliveryService> service(new DeliveryService(io, store, clock));
+  asio::any_io_executor ex = io.get_executor();
+  for (const config::DestinationConfig& d : config.destinations) {
+    Dispatcher::SenderFactory make;
+    if (d.type == "mllp") {
+      auto options = MllpSenderOptions::from(d);
+      if (!options) return fail(options.error());
+      make = [ex, o = std::move(*options)] { return std::make_unique<MllpSender>(ex, o); };
+    } else if (d.type == "file") {
+      BlockingPool* pool = &service->pool_;
+      make = [pool, o = FileSenderOptions::from(d)] { return std::make_unique<FileSender>(*pool, o); };
+    } else if (d.type == "http") {
+      auto options = HttpSenderOptions::from(d);
+      if (!options) return fail(options.error());
+      make = [ex, o = std::move(*options)] { return std::make_unique<HttpSender>(ex, o); };
+    } else if (extra) {
+      make = extra(d, ex, service->pool_);
+    }
+    if (!make) {
+      // Its deliveries stay queued (visible, replayable) until a build that serves the type.
+      log::warn("destination_not_served", {{"destination", d.name}, {"type", d.type}});
+      continue;
+    }
+    DispatcherSetup setup;
+    setup.destination = d.name;
+    setup.type = d.type;
+    setup.policy = RetryPolicy::from(d);
+    if (auto it = d.params.find("lanes"); it != d.params.end()) {
+      setup.lanes = static_cast<int>(std::max<long long>(1, it->second.integer));
+    }
+    service->dispatchers_.push_back(std::make_unique<Dispatcher>(
+        ex, service->pool_, store, commits, clock, std::move(setup), std::move(make)));
+  }
+  DeliveryService* raw = service.get();
+  commits.set_on_queued([raw](const std::vector<std::string>& destinations) {
+    for (const std::string& name : destinations) {
+      if (Dispatcher* d = raw->find(name)) d->notify();
+    }
+  });
+  return service;
+}
+
+Status<> DeliveryService::start() {
+  auto paused = store_.paused_destinations();
+  if (!paused) return fail(paused.error());
+  for (auto& d : dispatchers_) {
+    const bool is_paused =
+        std::find(paused->begin(), paused->end(), d->destination()) != paused->end();
+    asio::post(io_, [dispatcher = d.get(), is_paused] { dispatcher->start(is_paused); });
+  }
+  return ok();
+}
+
+void DeliveryService::stop() {
+  for (auto& d : dispatchers_) d->stop();
+}
+
+void DeliveryService::wake_all() {
+  for (auto& d : dispatchers_) d->wake();
+}
+
+Dispatcher* DeliveryService::find(std::string_view name) const {
+  for (const auto& d : dispatchers_) {
+    if (d->destination() == name) return d.get();
+  }
+  return nullptr;
+}
+
+DestinationStatus DeliveryService::with_queue(const Dispatcher& d) const {
+  DestinationStatus s = d.status();
+  if (auto q = store_.queue_stats(d.destination())) {
+    s.queued = q->queued;
+    s.retrying = q->retrying;
+    s.dead = q->dead;
+    s.oldest_queued_at = q->oldest_received_at;
+  }
+  return s;
+}
+
+std::vector<DestinationStatus> DeliveryService::destinations() const {
+  std::vector<DestinationStatus> out;
+  for (const auto& d : dispatchers_) out.push_back(with_queue(*d));
+  return out;
+}
+
+ControlResult<DestinationStatus> DeliveryService::destination(std::string_view name) const {
+  const Dispatcher* d = find(name);
+  if (!d) return fail(unknown_destination(name));
+  return with_queue(*d);
+}
+
+ControlResult<bool> DeliveryService::set_paused(std::string_view destination, bool paused,
+                                                std::string_view actor) {
+  Dispatcher* d = find(destination);
+  if (!d) return fail(unknown_destination(destination));
+  store::AuditEntry audit{0, clock_.now(), std::string(actor), paused ? "pause" : "resume",
+                          fmt::format("destination:{}", destination), ""};
+  if (auto s = store_.set_paused(destination, paused, audit); !s) {
+    return fail(store_failure(s.error()));
+  }
+  d->set_paused(paused);
+  log::info(paused ? "destination_paused" : "destination_resumed",
+            {{"destination", destination}, {"actor", actor}});
+  return paused;
+}
+
+ControlResult<bool> DeliveryService::pause(std::string_view destination, std::string_view actor) {
+  return set_paused(destination, true, actor);
+}
+
+ControlResult<bool> DeliveryService::resume(std::string_view destination,
+                                            std::string_view actor) {
+  return set_paused(destination, false, actor);
+}
+
+ControlResult<std::vector<int64_t>> DeliveryService::replay_message(int64_t message_id,
+                                                                    std::string_view destination,
+                                                                    std::string_view actor) {
+  if (!destination.empty() && !find(destination)) return fail(unknown_destination(destination));
+  auto message = store_.get_message(message_id);
+  if (!message) return fail(store_failure(message.error()));
+  if (!*message) {
+    return fail(ControlFailure{ControlError::not_found,
+                               fmt::format("no message with id {}", message_id)});
+  }
+  store::AuditEntry audit{0, clock_.now(), std::string(actor), "replay",
+                          fmt::format("message:{}", message_id),
+                          destination.empty() ? "" : fmt::format("destination:{}", destination)};
+  auto created = store_.replay_message(message_id, destination, audit);
+  if (!created) return fail(store_failure(created.error()));
+  if (created->empty()) {
+    return fail(ControlFailure{
+        ControlError::invalid,
+        destination.empty()
+            ? fmt::format("message {} has no deliveries to replay", message_id)
+            : fmt::format("message {} was never delivered to {}", message_id, destination)});
+  }
+  for (const auto& d : dispatchers_) d->notify();
+  log::info("message_replayed", {{"message", message_id},
+                                 {"deliveries", created->size()},
+                                 {"actor", actor}});
+  return std::move(*created);
+}
+
+ControlResult<std::vector<int64_t>> DeliveryService::replay_dead(std::string_view destination,
+                                                                 std::string_view actor) {
+  Dispatcher* d = find(destination);
+  if (!d) return fail(unknown_destination(destination));
+  store::AuditEntry audit{0, clock_.now(), std::string(actor), "replay_dead",
+                          fmt::format("destination:{}", destination), ""};
+  auto created = store_.replay_dead(destination, audit);
+  if (!created) return fail(store_failure(created.error()));
+  d->notify();
+  log::info("dead_letters_replayed",
+            {{"destination", destination}, {"deliveries", created->size()}, {"actor", actor}});
+  return std::move(*created);
+}
+
+ControlResult<std::vector<DeadLetter>> DeliveryService::dead_letters(std::string_view destination,
+                                                                     int limit,
+                                                                     int64_t before_id) const {
+  if (!destination.empty() && !find(destination)) return fail(unknown_destination(destination));
+  auto dead = store_.dead_deliveries(destination, limit, before_id);
+  if (!dead) return fail(store_failure(dead.error()));
+  std::vector<DeadLetter> out;
+  for (store::DeadDelivery& d : *dead) {
+    out.push_back(DeadLetter{d.delivery_id, d.message_id, std::move(d.destination),
+                             std::move(d.control_id), std::move(d.message_type),
+                             std::move(d.trigger_event), d.attempts, std::move(d.last_error),
+                             d.received_at, d.dead_at});
+  }
+  return out;
+}
+
+}  // namespace irwell::delivery

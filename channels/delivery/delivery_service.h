@@ -1,0 +1,75 @@
+#pragma once
+// DeliveryService: every destination's Dispatcher, the senders they use, and the operations
+// view of them (DeliveryControl). The Engine owns one.
+//
+// Wiring: create() builds a dispatcher per configured destination (failing on a destination it
+// cannot build, e.g. an unreadable TLS file) and hooks the CommitQueue's on_queued to notify
+// the dispatchers of the destinations a batch queued deliveries for; call it before the queue
+// starts. start() (on any thread, before the io_context runs or while it runs) reads the paused
+// flags and starts the dispatchers on the executor. stop() must be called on the executor; the
+// dispatchers' coroutines end soon after, and the io_context's run() can return.
+// DeliveryControl's methods are thread-safe (store calls plus posts to the executor).
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "channels/delivery/blocking_pool.h"
+#include "channels/delivery/delivery_control.h"
+#include "channels/delivery/dispatcher.h"
+#include "engine/config/config.h"
+#include "engine/core/clock.h"
+#include "engine/core/result.h"
+#include "engine/store/commit_queue.h"
+#include "engine/store/message_store.h"
+
+namespace irwell::delivery {
+
+// Builds the Sender of a destination type other than the built-in mllp, file and http (the
+// record store); nullptr means the type is not served.
+using ExtraSenderFactory = std::function<Dispatcher::SenderFactory(
+    const config::DestinationConfig&, boost::asio::any_io_executor, BlockingPool&)>;
+
+class DeliveryService final : public DeliveryControl {
+ public:
+  static Result<std::unique_ptr<DeliveryService>> create(boost::asio::io_context& io,
+                                                         const config::Config& config,
+                                                         store::MessageStore& store,
+                                                         store::CommitQueue& commits,
+                                                         const Clock& clock,
+                                                         ExtraSenderFactory extra = {});
+  ~DeliveryService() override;
+
+  Status<> start();
+  void stop();      // on the executor
+  void wake_all();  // any thread: every dispatcher re-reads the clock (ManualClock tests)
+
+  std::vector<DestinationStatus> destinations() const override;
+  ControlResult<DestinationStatus> destination(std::string_view name) const override;
+  ControlResult<bool> pause(std::string_view destination, std::string_view actor) override;
+  ControlResult<bool> resume(std::string_view destination, std::string_view actor) override;
+  ControlResult<std::vector<int64_t>> replay_message(int64_t message_id,
+                                                     std::string_view destination,
+                                                     std::string_view actor) override;
+  ControlResult<std::vector<int64_t>> replay_dead(std::string_view destination,
+                                                  std::string_view actor) override;
+  ControlResult<std::vector<DeadLetter>> dead_letters(std::string_view destination, int limit,
+                                                      int64_t before_id) const override;
+
+ private:
+  DeliveryService(boost::asio::io_context& io, store::MessageStore& store, const Clock& clock);
+  Dispatcher* find(std::string_view name) const;
+  DestinationStatus with_queue(const Dispatcher& d) const;
+  ControlResult<bool> set_paused(std::string_view destination, bool paused,
+                                 std::string_view actor);
+
+  boost::asio::io_context& io_;
+  store::MessageStore& store_;
+  const Clock& clock_;
+  BlockingPool pool_{2};
+  std::vector<std::unique_ptr<Dispatcher>> dispatchers_;
+};
+
+}  // namespace irwell::delivery
