@@ -26,6 +26,13 @@ MllpListener::~MllpListener() = default;
 
 Status<> MllpListener::bind() {
   const config::MllpSourceConfig& c = source_.mllp;
+  if (c.tls.enabled) {
+    // Never fall back to plain TCP where the operator asked for encryption: no context, no port.
+    auto tls = make_tls_server_context(c.tls);
+    if (!tls) return fail("source \"" + source_.name + "\": " + tls.error().message);
+    std::lock_guard lock(tls_mutex_);
+    tls_ = std::move(tls).value();
+  }
   boost::system::error_code ec;
   const asio::ip::address address = asio::ip::make_address(c.bind, ec);
   if (ec) return fail("source \"" + source_.name + "\": bad bind address \"" + c.bind + "\"");
@@ -45,9 +52,29 @@ Status<> MllpListener::bind() {
   return ok();
 }
 
+Status<> MllpListener::reload_tls(const config::TlsConfig& tls) {
+  if (!tls.enabled || !source_.mllp.tls.enabled) {
+    // Switching between plain TCP and TLS changes what the port speaks: that is a restart.
+    return fail("source \"" + source_.name + "\": TLS cannot be switched on or off by a reload");
+  }
+  auto built = make_tls_server_context(tls);
+  if (!built) {
+    log::error("tls_reload_failed", {{"source", source_.name}, {"error", built.error().message}});
+    return fail("source \"" + source_.name + "\": " + built.error().message);
+  }
+  {
+    std::lock_guard lock(tls_mutex_);
+    tls_ = std::move(built).value();
+  }
+  log::info("tls_reloaded", {{"source", source_.name}, {"cert", tls.cert.string()}});
+  return ok();
+}
+
 void MllpListener::start() {
-  log::info("listener_started",
-            {{"source", source_.name}, {"bind", source_.mllp.bind}, {"port", port_}});
+  log::info("listener_started", {{"source", source_.name},
+                                 {"bind", source_.mllp.bind},
+                                 {"port", port_},
+                                 {"tls", source_.mllp.tls.enabled ? "true" : "false"}});
   asio::co_spawn(io_, accept_loop(), [name = source_.name](std::exception_ptr e) {
     if (!e) return;
     try {
@@ -88,8 +115,13 @@ asio::awaitable<void> MllpListener::accept_loop() {
     socket.set_option(tcp::no_delay(true), ignored);
     counters_.connections_accepted++;
     counters_.connections_open++;
-    auto session =
-        std::make_shared<MllpSession>(std::move(socket), source_, ingest_, commits_, counters_);
+    std::shared_ptr<const TlsServerContext> tls;
+    {
+      std::lock_guard lock(tls_mutex_);
+      tls = tls_;  // the context current now; a later reload does not affect this connection
+    }
+    auto session = std::make_shared<MllpSession>(std::move(socket), source_, ingest_, commits_,
+                                                 counters_, std::move(tls));
     sessions_.insert(session);
     asio::co_spawn(io_, session->run(), [this, session](std::exception_ptr e) {
       if (e) {

@@ -14,8 +14,15 @@
 // written), then closes. Sessions that are still busy after `grace` have their sockets closed.
 // The io_context's run() returns once everything has wound down (nothing keeps it busy after).
 // The Ingest, CommitQueue and counters are borrowed and must outlive the io_context's run.
-// Thread-safety: everything except counters() runs on the io_context's thread; counters() is
-// safe from any thread.
+//
+// TLS (source.mllp.tls.enabled): bind() also builds the TLS context, so bad certificate files
+// refuse the start like a busy port does; every connection is then TLS only (see mllp_session.h).
+// reload_tls() builds a context from new settings and, when that succeeds, makes it the one new
+// connections get; established connections keep the context they were accepted with. When it
+// fails the running context stays and the error says why.
+//
+// Thread-safety: everything except counters() and reload_tls() runs on the io_context's thread;
+// counters() and reload_tls() are safe from any thread.
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,9 +30,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
+#include "channels/tls/tls_server_context.h"
 #include "engine/config/source_config.h"
 #include "engine/core/result.h"
 #include "engine/pipeline/ingest.h"
@@ -40,16 +49,17 @@ struct MllpListenerCounters {
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> connections_refused{0};  // over max_connections
   std::atomic<uint64_t> connections_open{0};
-  std::atomic<uint64_t> frames{0};           // complete frames received (oversize included)
-  std::atomic<uint64_t> accepted{0};         // committed as accepted/unrouted/filtered
-  std::atomic<uint64_t> rejected{0};         // committed as rejected
-  std::atomic<uint64_t> duplicates{0};       // answered with the stored ACK, not stored
-  std::atomic<uint64_t> commit_failures{0};  // answered with the commit-failure NAK
-  std::atomic<uint64_t> replies{0};          // ACK/NAK frames written
-  std::atomic<uint64_t> junk_bytes{0};       // bytes outside frames (A2)
-  std::atomic<uint64_t> frames_aborted{0};   // A6, A3 strict, A7 EOF, A8 timeout
-  std::atomic<uint64_t> frames_oversize{0};  // A9
-  std::atomic<uint64_t> empty_frames{0};     // A12
+  std::atomic<uint64_t> frames{0};                 // complete frames received (oversize included)
+  std::atomic<uint64_t> accepted{0};               // committed as accepted/unrouted/filtered
+  std::atomic<uint64_t> rejected{0};               // committed as rejected
+  std::atomic<uint64_t> duplicates{0};             // answered with the stored ACK, not stored
+  std::atomic<uint64_t> commit_failures{0};        // answered with the commit-failure NAK
+  std::atomic<uint64_t> replies{0};                // ACK/NAK frames written
+  std::atomic<uint64_t> junk_bytes{0};             // bytes outside frames (A2)
+  std::atomic<uint64_t> frames_aborted{0};         // A6, A3 strict, A7 EOF, A8 timeout
+  std::atomic<uint64_t> frames_oversize{0};        // A9
+  std::atomic<uint64_t> empty_frames{0};           // A12
+  std::atomic<uint64_t> tls_handshakes_failed{0};  // not TLS, bad certificate, timeout
 };
 
 class MllpListener {
@@ -65,6 +75,10 @@ class MllpListener {
   void start();
   void stop(Duration grace);  // on the io_context's thread
 
+  // New certificates, CA, client certificate rules for connections accepted from now on. Error:
+  // the files cannot be used, or this listener is not a TLS listener; nothing changes then.
+  Status<> reload_tls(const config::TlsConfig& tls);
+
   uint16_t port() const { return port_; }
   const std::string& source() const { return source_.name; }
   const MllpListenerCounters& counters() const { return counters_; }
@@ -75,6 +89,8 @@ class MllpListener {
 
   boost::asio::io_context& io_;
   config::SourceConfig source_;
+  mutable std::mutex tls_mutex_;                 // guards tls_ (reload_tls vs. accepting)
+  std::shared_ptr<const TlsServerContext> tls_;  // null: plain TCP
   pipeline::Ingest& ingest_;
   store::CommitQueue& commits_;
   boost::asio::ip::tcp::acceptor acceptor_;

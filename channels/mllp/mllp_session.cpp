@@ -1,5 +1,8 @@
 #include "channels/mllp/mllp_session.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -8,12 +11,14 @@
 #include <utility>
 
 #include "channels/mllp/mllp_listener.h"
+#include "channels/tls/certificate_names.h"
 #include "engine/core/log.h"
 #include "engine/mllp/frame_encoder.h"
 
 namespace irwell::channels {
 
 namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -55,8 +60,10 @@ Duration steady_to_duration(SteadyClock::duration d) {
 
 MllpSession::MllpSession(tcp::socket socket, const config::SourceConfig& source,
                          pipeline::Ingest& ingest, store::CommitQueue& commits,
-                         MllpListenerCounters& counters)
+                         MllpListenerCounters& counters,
+                         std::shared_ptr<const TlsServerContext> tls)
     : socket_(std::move(socket)),
+      tls_context_(std::move(tls)),
       source_(source),
       ingest_(ingest),
       commits_(commits),
@@ -65,11 +72,17 @@ MllpSession::MllpSession(tcp::socket socket, const config::SourceConfig& source,
       decoder_(mllp::FrameDecoderOptions{source.mllp.max_frame_bytes, source.mllp.strict_framing}),
       read_buf_(64 * 1024),
       timer_(socket_.get_executor()),
-      commits_state_(std::make_shared<Commits>(socket_.get_executor())) {}
+      commits_state_(std::make_shared<Commits>(socket_.get_executor())) {
+  if (tls_context_) tls_.emplace(socket_, *tls_context_->ssl);
+}
 
 asio::awaitable<void> MllpSession::run() {
   auto self = shared_from_this();  // keeps the session alive while the coroutine runs
   log::info("connection_opened", {{"source", source_.name}, {"peer", peer_}});
+  if (tls_ && !co_await handshake()) {
+    close(close_reason_);
+    co_return;
+  }
   std::vector<Pending> pending;
   std::string out;
   bool keep_open = true;
@@ -116,6 +129,98 @@ asio::awaitable<void> MllpSession::run() {
     log::info("idle_timeout", {{"source", source_.name}, {"peer", peer_}});
   }
   close(close_reason_);
+}
+
+asio::awaitable<bool> MllpSession::handshake() {
+  const config::TlsConfig& tls = tls_context_->settings;
+  auto failed = [&](std::string reason) {
+    counters_.tls_handshakes_failed++;
+    log::warn("tls_handshake_failed",
+              {{"source", source_.name}, {"peer", peer_}, {"reason", reason}});
+    close_reason_ = "TLS handshake failed";
+    return false;
+  };
+  arm_timer(tls.handshake_timeout, Wake::handshake);
+  reading_ = true;  // a stop request cancels the handshake like a read
+
+  // A TLS connection starts with a handshake record (0x16). Anything else is a plain client (an
+  // MLLP frame starts with 0x0B) that would otherwise only produce an obscure OpenSSL error.
+  auto [wec] =
+      co_await socket_.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+  unsigned char first = 0;
+  size_t peeked = 0;
+  boost::system::error_code pec = wec;
+  if (!wec) peeked = socket_.receive(asio::buffer(&first, 1), tcp::socket::message_peek, pec);
+  if (!pec && peeked == 1 && first != 0x16) {
+    reading_ = false;
+    ++timer_generation_;
+    timer_.cancel();
+    co_return failed(first == 0x0b ? "plain MLLP (not TLS) on a TLS port"
+                                   : "not a TLS handshake on a TLS port");
+  }
+
+  boost::system::error_code ec = pec;
+  if (!pec && peeked == 0) ec = asio::error::eof;
+  if (!ec) {
+    if (tls.client_cert != config::TlsConfig::ClientCert::off) {
+      tls_->set_verify_callback([this](bool preverified, ssl::verify_context& vc) {
+        return verify_client(preverified, vc);
+      });
+    }
+    auto [hec] = co_await tls_->async_handshake(ssl::stream_base::server,
+                                                asio::as_tuple(asio::use_awaitable));
+    ec = hec;
+  }
+  reading_ = false;
+  ++timer_generation_;
+  timer_.cancel();
+  if (ec) {
+    if (woke_ == Wake::handshake) co_return failed("no TLS handshake within the handshake_timeout");
+    if (woke_ == Wake::stop) {
+      close_reason_ = "engine stopping";
+      co_return false;
+    }
+    if (!tls_failure_.empty()) co_return failed(tls_failure_);
+    if (ec == asio::error::eof || ec == asio::error::connection_reset) {
+      co_return failed("the client closed the connection during the handshake");
+    }
+    co_return failed(ec.message());
+  }
+
+  SSL* native = tls_->native_handle();
+  std::string subject = "none";
+  if (X509* cert = SSL_get_peer_certificate(native)) {
+    std::vector<std::string> names = certificate_names(cert);
+    X509_free(cert);
+    if (!names.empty()) subject = names.front();
+  }
+  log::info("tls_established", {{"source", source_.name},
+                                {"peer", peer_},
+                                {"version", SSL_get_version(native)},
+                                {"cipher", SSL_get_cipher_name(native)},
+                                {"client_subject", subject}});
+  co_return true;
+}
+
+bool MllpSession::verify_client(bool preverified, ssl::verify_context& vc) {
+  X509_STORE_CTX* store = vc.native_handle();
+  if (!preverified) {
+    // The first error is the reason (wrong CA, expired, not yet valid, ...).
+    if (tls_failure_.empty()) {
+      tls_failure_ = std::string("client certificate: ") +
+                     X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+    }
+    return false;
+  }
+  const std::vector<std::string>& allowed = tls_context_->settings.allowed_subjects;
+  if (X509_STORE_CTX_get_error_depth(store) != 0 || allowed.empty()) return true;
+  std::vector<std::string> names = certificate_names(X509_STORE_CTX_get_current_cert(store));
+  if (subject_allowed(names, allowed)) return true;
+  std::string shown;
+  for (const std::string& n : names) shown += (shown.empty() ? "" : ", ") + n;
+  tls_failure_ =
+      "client certificate subject not allowed (" + (shown.empty() ? "no names" : shown) + ")";
+  return false;
 }
 
 void MllpSession::collect_replies(std::vector<Pending>& pending, std::string& out) {
@@ -172,8 +277,10 @@ asio::awaitable<size_t> MllpSession::read_some() {
     arm_timer(source_.mllp.idle_timeout, Wake::idle);
   }
   reading_ = true;
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buf_),
-                                                  asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(read_buf_),
+                                                       asio::as_tuple(asio::use_awaitable))
+                      : co_await socket_.async_read_some(asio::buffer(read_buf_),
+                                                         asio::as_tuple(asio::use_awaitable));
   reading_ = false;
   ++timer_generation_;
   timer_.cancel();
@@ -287,8 +394,10 @@ asio::awaitable<void> MllpSession::await_commits(std::vector<Pending>& pending) 
 asio::awaitable<bool> MllpSession::write_replies(const std::string& out) {
   if (closed_) co_return false;
   arm_timer(source_.mllp.idle_timeout, Wake::write);  // a peer that never reads its ACKs
-  auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(out),
+                                                   asio::as_tuple(asio::use_awaitable))
+                      : co_await asio::async_write(socket_, asio::buffer(out),
+                                                   asio::as_tuple(asio::use_awaitable));
   ++timer_generation_;
   timer_.cancel();
   if (ec) {

@@ -19,12 +19,21 @@
 // connection closed (V15), EOF mid-frame logged (A7). A reply that cannot be written
 // within the idle timeout closes the connection.
 //
+// TLS (when the listener gives a context): the session first waits for the client's first byte
+// and refuses anything that is not a TLS handshake record (a plain MLLP client on a TLS port),
+// then runs the server handshake; both within tls.handshake_timeout. A client certificate that
+// does not verify (wrong CA, expired) or whose names are not in tls.allowed_subjects fails the
+// handshake. Every failure is logged as tls_handshake_failed with its reason and the peer, and
+// closes only this connection. The context is shared with the listener: the session keeps the
+// one it was accepted with, so a reload never touches it.
+//
 // Threading: runs on the io_context's thread only. The CommitQueue completes on its writer
 // thread; the completion is posted back here and never touches the socket there.
 // Lifetime: owned by a shared_ptr held by the listener and by the running coroutine; run()
 // returns only after every commit it submitted has completed.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
@@ -32,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/tls/tls_server_context.h"
 #include "engine/config/source_config.h"
 #include "engine/mllp/frame_decoder.h"
 #include "engine/pipeline/ingest.h"
@@ -43,9 +53,10 @@ struct MllpListenerCounters;
 
 class MllpSession : public std::enable_shared_from_this<MllpSession> {
  public:
+  // `tls` null: plain TCP. Otherwise the TLS context this connection uses (held for its life).
   MllpSession(boost::asio::ip::tcp::socket socket, const config::SourceConfig& source,
-              pipeline::Ingest& ingest, store::CommitQueue& commits,
-              MllpListenerCounters& counters);
+              pipeline::Ingest& ingest, store::CommitQueue& commits, MllpListenerCounters& counters,
+              std::shared_ptr<const TlsServerContext> tls = nullptr);
   MllpSession(const MllpSession&) = delete;
   MllpSession& operator=(const MllpSession&) = delete;
 
@@ -58,10 +69,20 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   const std::string& peer() const { return peer_; }
 
  private:
-  enum class Wake { none, idle, frame, write, stop };  // which deadline or request woke us
-  struct Pending;                                      // one submitted message awaiting its commit
+  enum class Wake {
+    none,
+    idle,
+    frame,
+    write,
+    stop,
+    handshake
+  };               // which deadline or request woke us
+  struct Pending;  // one submitted message awaiting its commit
   struct Commits;  // completion slots shared with the writer thread
 
+  // TLS only: refuses a non-TLS first byte, runs the handshake; false = the connection is done.
+  boost::asio::awaitable<bool> handshake();
+  bool verify_client(bool preverified, boost::asio::ssl::verify_context& vc);
   // One read with the idle or frame deadline; returns bytes read, 0 on timeout/stop/EOF
   // (woke_ tells which).
   boost::asio::awaitable<size_t> read_some();
@@ -76,6 +97,10 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   void close(std::string_view reason);
 
   boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<const TlsServerContext> tls_context_;
+  // TLS over socket_ (which it borrows); absent on a plain connection.
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  std::string tls_failure_;  // why the client certificate was refused (set by verify_client)
   const config::SourceConfig& source_;
   pipeline::Ingest& ingest_;
   store::CommitQueue& commits_;

@@ -22,7 +22,8 @@ void check_destination(DestinationConfig& destination, std::string_view context,
                        DecodeContext& ctx);
 
 // source_config.cpp: TLS settings from a `tls:` map field. listener = a source (cert and key
-// required, verify_client allowed) rather than a sender (ca, cert, key, server_name, verify).
+// required; client_cert/verify_client, allowed_subjects, min_version, handshake_timeout) rather
+// than a sender (ca, cert, key, server_name, verify).
 // Resolves file paths in value.map in place.
 TlsConfig decode_tls(Value& value, bool listener, std::string_view context, DecodeContext& ctx);
 

@@ -7,6 +7,7 @@
 
 #include "engine/config/decoders.h"
 #include "engine/config/registry.h"
+#include "engine/config/value_parse.h"
 
 namespace irwell::config {
 namespace {
@@ -55,8 +56,11 @@ TypeSpec mllp_spec() {
                 "answer a repeated (sender, MSH-10) within storage.duplicate_window with the "
                 "stored ACK instead of processing it again"),
           one_of(field("tls", T::map, "",
-                       "TLS: {cert, key} files, plus {ca, verify_client: true} for mutual TLS"),
-                 {"cert", "key", "ca", "verify_client"}),
+                       "TLS: {cert, key} files; mutual TLS: ca, client_cert (off, optional, "
+                       "required), allowed_subjects (CN or SAN DNS names, comma-separated); "
+                       "min_version (1.2, 1.3), handshake_timeout (10s)"),
+                 {"cert", "key", "ca", "client_cert", "verify_client", "allowed_subjects",
+                  "min_version", "handshake_timeout"}),
       }};
 }
 
@@ -110,6 +114,86 @@ std::string check_type_pattern(std::string_view pattern) {
   return {};
 }
 
+namespace {
+
+// "a.example, b.example" (commas and/or blanks) -> {"a.example", "b.example"}.
+std::vector<std::string> split_names(std::string_view text) {
+  std::vector<std::string> names;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',' || std::isspace(static_cast<unsigned char>(c))) {
+      if (!cur.empty()) names.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) names.push_back(std::move(cur));
+  return names;
+}
+
+// The listener-only keys: client certificates, allowed subjects, version floor, handshake timeout.
+void decode_listener_tls(Value& value, TlsConfig& tls, const std::string& where,
+                         DecodeContext& ctx) {
+  auto& m = value.map;
+  auto error = [&](const std::string& message) {
+    ctx.diags.error(value.mark, in_context(where, message));
+  };
+  if (auto it = m.find("verify_client"); it != m.end()) {
+    if (it->second == "true") {
+      tls.client_cert = TlsConfig::ClientCert::required;
+    } else if (it->second != "false") {
+      error("verify_client: expected true or false, got " + quote(it->second));
+    }
+  }
+  if (auto it = m.find("client_cert"); it != m.end()) {
+    if (m.count("verify_client")) error("give client_cert or verify_client, not both");
+    const std::string& v = it->second;
+    if (v == "off") {
+      tls.client_cert = TlsConfig::ClientCert::off;
+    } else if (v == "optional") {
+      tls.client_cert = TlsConfig::ClientCert::optional;
+    } else if (v == "required") {
+      tls.client_cert = TlsConfig::ClientCert::required;
+    } else {
+      error("client_cert: expected off, optional or required, got " + quote(v));
+    }
+  }
+  tls.verify_client = tls.client_cert == TlsConfig::ClientCert::required;
+  if (auto it = m.find("allowed_subjects"); it != m.end()) {
+    tls.allowed_subjects = split_names(it->second);
+    if (tls.client_cert == TlsConfig::ClientCert::off && !tls.allowed_subjects.empty()) {
+      error("allowed_subjects needs client_cert: required (or optional)");
+    }
+  }
+  if (auto it = m.find("min_version"); it != m.end()) {
+    if (it->second == "1.2") {
+      tls.min_version = TlsConfig::MinVersion::tls1_2;
+    } else if (it->second == "1.3") {
+      tls.min_version = TlsConfig::MinVersion::tls1_3;
+    } else {
+      error("min_version: expected 1.2 or 1.3, got " + quote(it->second));
+    }
+  }
+  if (auto it = m.find("handshake_timeout"); it != m.end()) {
+    auto d = parse_duration(it->second);
+    if (!d) {
+      error("handshake_timeout: " + d.error().message);
+    } else if (*d <= Duration::zero()) {
+      error("handshake_timeout: must be more than 0");
+    } else {
+      tls.handshake_timeout = *d;
+    }
+  }
+  if (tls.cert.empty() || tls.key.empty()) error("a listener needs both \"cert\" and \"key\"");
+  if (tls.client_cert != TlsConfig::ClientCert::off && tls.ca.empty()) {
+    error(std::string(tls.verify_client ? "verify_client" : "client_cert") +
+          " needs \"ca\" to verify with");
+  }
+}
+
+}  // namespace
+
 TlsConfig decode_tls(Value& value, bool listener, std::string_view context, DecodeContext& ctx) {
   TlsConfig tls;
   if (value.map.empty()) return tls;
@@ -127,30 +211,18 @@ TlsConfig decode_tls(Value& value, bool listener, std::string_view context, Deco
     }
     it->second = file.string();
   }
-  auto flag = [&](const char* key, bool def) {
-    auto it = m.find(key);
-    if (it == m.end()) return def;
-    if (it->second == "true") return true;
-    if (it->second == "false") return false;
-    ctx.diags.error(
-        value.mark,
-        in_context(where, std::string(key) + ": expected true or false, got " + quote(it->second)));
-    return def;
-  };
   tls.enabled = true;
   if (m.count("cert")) tls.cert = m["cert"];
   if (m.count("key")) tls.key = m["key"];
   if (m.count("ca")) tls.ca = m["ca"];
   if (listener) {
-    tls.verify_client = flag("verify_client", false);
-    if (tls.cert.empty() || tls.key.empty()) {
-      ctx.diags.error(value.mark, in_context(where, "a listener needs both \"cert\" and \"key\""));
-    }
-    if (tls.verify_client && tls.ca.empty()) {
-      ctx.diags.error(value.mark, in_context(where, "verify_client needs \"ca\" to verify with"));
-    }
+    decode_listener_tls(value, tls, where, ctx);
   } else {
-    flag("verify", true);
+    if (auto it = m.find("verify");
+        it != m.end() && it->second != "true" && it->second != "false") {
+      ctx.diags.error(value.mark, in_context(where, "verify: expected true or false, got " +
+                                                        quote(it->second)));
+    }
     if (tls.cert.empty() != tls.key.empty()) {
       ctx.diags.error(value.mark,
                       in_context(where, "a client certificate needs both \"cert\" and \"key\""));

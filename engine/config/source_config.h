@@ -17,12 +17,21 @@
 
 namespace irwell::config {
 
-// TLS for a listener. enabled when `tls:` is given with a cert; paths resolved against the
-// directory holding routes.yaml.
+// TLS for a listener (and, for the fields a sender uses, a destination). enabled when `tls:` is
+// given; paths resolved against the directory holding routes.yaml. A listener always has cert and
+// key (the loader checks); `ca` is what client certificates are verified against.
 struct TlsConfig {
   bool enabled = false;
-  std::filesystem::path cert, key, ca;  // ca: verify peers against it (needed for verify_client)
-  bool verify_client = false;           // mutual TLS: require and verify a client certificate
+  std::filesystem::path cert, key, ca;
+  // Client certificates (mutual TLS): off = not asked for; optional = asked for, verified when
+  // presented; required = a connection without a valid one is refused.
+  enum class ClientCert { off, optional, required } client_cert = ClientCert::off;
+  bool verify_client = false;  // client_cert == required (the `verify_client: true` spelling)
+  // Names a client certificate must carry (its subject CN or a SAN DNS name, compared without
+  // regard to case); empty = any certificate the CA signed.
+  std::vector<std::string> allowed_subjects;
+  enum class MinVersion { tls1_2, tls1_3 } min_version = MinVersion::tls1_2;
+  Duration handshake_timeout = std::chrono::seconds(10);  // a client silent this long is dropped
 };
 
 struct MllpSourceConfig {
