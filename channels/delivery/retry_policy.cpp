@@ -48,7 +48,10 @@ RetryPolicy::Decision RetryPolicy::after_failure(int attempts, bool permanent,
     return d;
   }
   d.next = store::DeliveryNext::retry;
-  d.next_attempt_at = now + backoff(attempts, u);
+  // Whole microseconds, the store's precision: the time kept in memory and the one read back
+  // after a restart are the same instant.
+  d.next_attempt_at =
+      std::chrono::floor<std::chrono::microseconds>(now + backoff(attempts, u));
   return d;
 }
 
