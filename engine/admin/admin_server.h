@@ -1,0 +1,94 @@
+#pragma once
+// AdminServer: the admin HTTP/1.1 server (Boost.Beast) serving ApiHandler (api_handler.h): the
+// JSON API, /metrics, /healthz and the dashboard, on the admin bind address and port.
+//
+// Lifecycle and ownership: construct with the engine's network io_context, the admin config,
+// the resolved tokens (auth.h resolve_tokens) and a backend; bind() opens the port synchronously
+// (port 0 picks a free one; read it with port()); start() spawns the accept loop and the history
+// sampler on the io_context; stop() closes the acceptor and every connection. Call start() and
+// stop() on the io_context's thread, or before it runs (asio::post(io, [&]{ server.stop(); })).
+// After stop() nothing of the server keeps the io_context busy. The backend and clock are
+// borrowed and, like the server itself, must outlive the io_context's run().
+//
+// Threads: sockets live on the io_context's thread; each request is handled on the server's
+// one worker thread, so a slow store search never blocks the network thread (DESIGN.md
+// "Threads"). port() is safe from any thread.
+//
+// Limits: request headers beyond max_header_bytes get 431, bodies beyond max_body_bytes 413,
+// malformed requests 400, each then closed. A connection idle (or a request arriving slower)
+// than read_timeout is closed. Keep-alive is honoured. Beyond max_connections, new connections
+// are closed at once.
+//
+// TLS (later): the connection code is a template over the stream type (serve<Stream>), so a
+// TLS listener can run the same code over boost::beast::ssl_stream<boost::beast::tcp_stream>
+// after its handshake.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "engine/admin/admin_backend.h"
+#include "engine/admin/api_handler.h"
+#include "engine/config/config.h"
+#include "engine/core/result.h"
+
+namespace irwell::admin {
+
+struct AdminServerOptions {
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 64 * 1024;
+  Duration read_timeout = std::chrono::seconds(30);
+  Duration write_timeout = std::chrono::seconds(30);
+  size_t max_connections = 64;
+  ApiOptions api;
+};
+
+class AdminServer {
+ public:
+  AdminServer(boost::asio::io_context& io, const config::AdminConfig& config,
+              const std::vector<config::AdminToken>& tokens, AdminBackend& backend,
+              const Clock& clock, AdminServerOptions options = {});
+  ~AdminServer();
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  // Opens config.bind:config.port. Err names the address and the reason (e.g. in use).
+  Status<> bind();
+  void start();
+  void stop();
+  uint16_t port() const { return port_; }
+  ApiHandler& handler() { return handler_; }
+
+  // Serves HTTP/1.1 requests on one connected stream until the peer closes, a timeout or
+  // stop(). Public so a TLS listener can reuse it.
+  template <class Stream>
+  boost::asio::awaitable<void> serve(Stream& stream);
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> sample_loop();
+  boost::asio::awaitable<void> connection(std::shared_ptr<boost::beast::tcp_stream> stream,
+                                          uint64_t id);
+  boost::asio::awaitable<HttpResponse> handle(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> run_handler(HttpRequest request);
+
+  boost::asio::io_context& io_;
+  config::AdminConfig config_;
+  AdminServerOptions options_;
+  ApiHandler handler_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer sample_timer_;
+  std::map<uint64_t, std::weak_ptr<boost::beast::tcp_stream>> connections_;
+  uint64_t next_connection_ = 0;
+  bool stopping_ = false;
+  uint16_t port_ = 0;
+  // Last member: destroyed (joined) first, so no request is still running on the handler.
+  boost::asio::thread_pool worker_{1};
+};
+
+}  // namespace irwell::admin
