@@ -3,16 +3,45 @@
 // and an audit log, a DeliveryControl over a fixed set of destinations), for the admin tests and
 // metrics_bench. Test code only; thread-safe by one mutex per fake, as the server calls it from
 // its worker thread while the test thread inspects it.
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
 #include "engine/admin/admin_backend.h"
+#include "engine/store/forwarding_store.h"
+#include "engine/store/sqlite_store.h"
 
 namespace irwell::testing {
 
-class FakeStore final : public store::MessageStore {
+// A throwaway SQLite store in a fresh temporary directory (removed on destruction): the
+// FakeStore forwards to it whatever the admin server does not use, so the fake keeps compiling
+// as MessageStore grows.
+struct ScratchStore {
+  ScratchStore() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "irwell-fake-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) invariant_broken("mkdtemp failed");
+    dir = pattern;
+    auto opened = store::open_sqlite_store({.path = dir / "scratch.db", .synchronous_full = false});
+    if (!opened) invariant_broken("cannot open the scratch store");
+    inner = std::move(opened.value());
+  }
+  ~ScratchStore() {
+    inner.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::filesystem::path dir;
+  std::unique_ptr<store::MessageStore> inner;
+};
+
+// Messages, searches and the audit log in memory; everything else forwarded to a ScratchStore.
+class FakeStore final : private ScratchStore, public store::ForwardingStore {
  public:
+  FakeStore() : ScratchStore(), ForwardingStore(*ScratchStore::inner) {}
+
   void add(store::StoredMessage m) {
     std::lock_guard lock(mu_);
     messages_.push_back(std::move(m));
@@ -34,34 +63,6 @@ class FakeStore final : public store::MessageStore {
     return last_query_;
   }
 
-  // The delivery side is FakeDelivery's; the store's own versions are not used by the server.
-  Result<std::vector<store::CommitOutcome>> write(std::span<const store::NewMessage>,
-                                                  std::optional<TimePoint>,
-                                                  std::span<const store::DeliveryResult>) override {
-    return fail("FakeStore does not write");
-  }
-  Result<std::vector<store::PendingDelivery>> pending_deliveries(std::string_view, int64_t,
-                                                                 int) override {
-    return std::vector<store::PendingDelivery>{};
-  }
-  Result<store::QueueStats> queue_stats(std::string_view) override { return store::QueueStats{}; }
-  Result<std::vector<store::DeadDelivery>> dead_deliveries(std::string_view, int,
-                                                           int64_t) override {
-    return std::vector<store::DeadDelivery>{};
-  }
-  Result<std::vector<int64_t>> replay_message(int64_t, std::string_view,
-                                              const store::AuditEntry&) override {
-    return fail("FakeStore does not replay");
-  }
-  Result<std::vector<int64_t>> replay_dead(std::string_view, const store::AuditEntry&) override {
-    return fail("FakeStore does not replay");
-  }
-  Status<> set_paused(std::string_view, bool, const store::AuditEntry&) override {
-    return fail("FakeStore does not pause");
-  }
-  Result<std::vector<std::string>> paused_destinations() override {
-    return std::vector<std::string>{};
-  }
   Result<std::optional<store::StoredMessage>> get_message(int64_t id) override {
     std::lock_guard lock(mu_);
     for (const auto& m : messages_) {
