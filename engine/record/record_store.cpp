@@ -189,7 +189,8 @@ struct RecordStore::Impl {
                       const MessageFacts::Subject& subject, const Source& src);
   Result<bool> save(Loaded& l);
   Status<> put_identifier(const Identifier& id, int64_t row);
-  Status<> claim_new_identifiers(Loaded& l, const std::vector<Identifier>& before);
+  Status<> claim_new_identifiers(Loaded& l, const std::vector<Identifier>& before,
+                                 const std::vector<Identifier>& absent);
   Result<ApplyOutcome> apply_one(const ApplyInput& in, RecordCounts& delta);
   Result<ApplyOutcome> apply_patient(const hl7::Message& m, const MessageFacts& facts,
                                      const Source& src, RecordCounts& delta);
@@ -323,18 +324,24 @@ Status<> RecordStore::Impl::put_identifier(const Identifier& id, int64_t row) {
 // Identifiers the record gained in this message: each one new to the store is claimed for this
 // patient; one that already finds another patient stays with that patient (two records that
 // may be one person are for a merge message to join, not for a guess here).
-Status<> RecordStore::Impl::claim_new_identifiers(Loaded& l,
-                                                  const std::vector<Identifier>& before) {
+// `absent` lists identifiers already looked up and found nowhere (a new patient's): they need
+// no second lookup.
+Status<> RecordStore::Impl::claim_new_identifiers(Loaded& l, const std::vector<Identifier>& before,
+                                                  const std::vector<Identifier>& absent) {
   std::vector<Identifier> kept;
   for (const Identifier& id : l.record.identifiers) {
     if (std::find(before.begin(), before.end(), id) != before.end()) {
       kept.push_back(id);
       continue;
     }
-    auto row = find(w_find, id);
-    if (!row) return fail(row.error());
-    if (*row && **row != l.row) continue;
-    if (!*row) {
+    std::optional<int64_t> row;
+    if (std::find(absent.begin(), absent.end(), id) == absent.end()) {
+      auto found = find(w_find, id);
+      if (!found) return fail(found.error());
+      row = *found;
+    }
+    if (row && *row != l.row) continue;
+    if (!row) {
       if (auto s = put_identifier(id, l.row); !s) return s;
     }
     kept.push_back(id);
@@ -360,7 +367,9 @@ Result<ApplyOutcome> RecordStore::Impl::apply_patient(const hl7::Message& m,
     auto saved = save(l);
     if (!saved) return fail(saved.error());
   }
-  if (auto s = claim_new_identifiers(l, before_ids); !s) return fail(s.error());
+  static const std::vector<Identifier> kNone;
+  const std::vector<Identifier>& absent = fresh ? subject.identifiers : kNone;
+  if (auto s = claim_new_identifiers(l, before_ids, absent); !s) return fail(s.error());
   auto changed = save(l);
   if (!changed) return fail(changed.error());
   if (!fresh && !*changed) {
@@ -423,7 +432,7 @@ Result<ApplyOutcome> RecordStore::Impl::apply_merge(const hl7::Message& m,
         if (auto st = put_identifier(id, s.row); !st) return fail(st.error());
       }
     }
-    if (auto st = claim_new_identifiers(s, before_ids); !st) return fail(st.error());
+    if (auto st = claim_new_identifiers(s, before_ids, {}); !st) return fail(st.error());
     // Identifiers just merged in point here already; claim_new_identifiers kept them.
     auto changed = save(s);
     if (!changed) return fail(changed.error());
