@@ -6,11 +6,13 @@
 //   record_bench [--patients N] [--updates N] [--batch N] [--lookups N] [--file PATH] [--keep]
 //                [--sync full|normal] [--seed N]
 //
-// Defaults: 3,200,000 patients (the West Midlands record's scale), 400,000 mixed updates
+// Defaults: 3,200,000 patients (the West Midlands record's scale; the 999 test range holds only
+// about 909,000 valid NHS numbers, so the rest have a hospital number only), 400,000 mixed updates
 // (transfers, discharges, results, corrected results, appointments, demographics), batches of
 // 250, 100,000 lookups, the file in /tmp (deleted afterwards unless --keep), synchronous=FULL.
 // Phase 1 registers every patient with an admission (A01); phase 2 applies the mixed updates to
-// random patients of the full store; phase 3 looks patients up by NHS number.
+// random patients of the full store; phase 3 looks random patients up (by NHS number, or by
+// hospital number for those without one).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -84,16 +86,14 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-// The n-th valid NHS number of the 999 test range (999000000x upwards, skipping bases whose
-// modulus 11 check digit would be 10).
+// Valid NHS numbers of the 999 test range in order (999000000x upwards, skipping bases whose
+// modulus 11 check digit would be 10), at most `count`. The range holds about 909,000: patients
+// beyond that get only a hospital number (MRN), as patients without a traced NHS number do.
 std::vector<std::string> nhs_numbers(long count) {
   std::vector<std::string> out;
-  out.reserve(count);
-  for (long base = 999'000'000; static_cast<long>(out.size()) < count; ++base) {
-    if (base > 999'999'999) {
-      std::fprintf(stderr, "record_bench: the 999 range holds fewer NHS numbers than asked\n");
-      std::exit(2);
-    }
+  out.reserve(std::min(count, 1'000'000L));
+  for (long base = 999'000'000; static_cast<long>(out.size()) < count && base <= 999'999'999;
+       ++base) {
     const std::string digits = std::to_string(base);
     int sum = 0;
     for (int i = 0; i < 9; ++i) sum += (digits[i] - '0') * (10 - i);
@@ -120,18 +120,24 @@ class Generator {
 
   std::string time(long minutes_after) const {
     // Minutes after 2026-01-01 00:00, as an HL7 TS.
-    const long day = minutes_after / 1440 % 28, hour = minutes_after / 60 % 24,
-               minute = minutes_after % 60;
-    const long month = 1 + minutes_after / (1440 * 28) % 12;
-    return fmt::format("2026{:02}{:02}{:02}{:02}00", month, day + 1, hour, minute);
+    using namespace std::chrono;
+    const sys_days start = year{2026} / January / 1;
+    const auto t = sys_time<minutes>(start) + minutes(minutes_after);
+    const sys_days day = floor<days>(t);
+    const year_month_day ymd(day);
+    const auto hm = duration_cast<minutes>(t - day).count();
+    return fmt::format("{:04}{:02}{:02}{:02}{:02}00", static_cast<int>(ymd.year()),
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                       hm / 60, hm % 60);
   }
 
   std::string pid(long p) const {
     return fmt::format(
-        "PID|1||MRN{}^^^QEH^MR~{}^^^NHS^NH||{}^{}^^^MX||19{:02}0{}1{}|{}|||{} High Street^^"
+        "PID|1||MRN{}^^^QEH^MR{}||{}^{}^^^MX||19{:02}0{}1{}|{}|||{} High Street^^"
         "Birmingham^^B{} 1AA||0121 496 {:04}||||||||||||||||||||01",
-        p, nhs_[p], kFamily[p % 12], kGiven[p / 12 % 12], 30 + p % 70, 1 + p % 9, p % 10,
-        p % 2 ? "M" : "F", 1 + p % 300, 1 + p % 40, p % 10000);
+        p, p < static_cast<long>(nhs_.size()) ? "~" + nhs_[p] + "^^^NHS^NH" : std::string(),
+        kFamily[p % 12], kGiven[p / 12 % 12], 30 + p % 70, 1 + p % 9, p % 10, p % 2 ? "M" : "F",
+        1 + p % 300, 1 + p % 40, p % 10000);
   }
 
   std::string header(std::string_view type, const std::string& ts) {
@@ -261,9 +267,11 @@ int main(int argc, char** argv) {
   RecordStore& store = **opened;
   const std::vector<std::string> nhs = nhs_numbers(args.patients);
   Generator gen(nhs, args.seed);
-  std::printf("record_bench: %ld patients, %ld updates, batches of %d, synchronous=%s, file %s\n",
-              args.patients, args.updates, args.batch, args.sync_full ? "FULL" : "NORMAL",
-              file.c_str());
+  std::printf(
+      "record_bench: %ld patients (%zu with a 999-range NHS number, the rest an MRN only), "
+      "%ld updates, batches of %d, synchronous=%s, file %s\n",
+      args.patients, nhs.size(), args.updates, args.batch, args.sync_full ? "FULL" : "NORMAL",
+      file.c_str());
 
   int64_t message_id = 0;
   const Phase load = run_phase(store, args.patients, args.batch, message_id,
@@ -281,9 +289,11 @@ int main(int argc, char** argv) {
   micros.reserve(args.lookups);
   long missing = 0;
   for (long i = 0; i < args.lookups; ++i) {
-    const std::string& n = nhs[gen.random_patient(args.patients)];
+    const long p = gen.random_patient(args.patients);
+    const std::string mrn = "MRN" + std::to_string(p);
     const auto t0 = Steady::now();
-    auto r = store.get_patient(n);
+    auto r = p < static_cast<long>(nhs.size()) ? store.get_patient(nhs[p])
+                                               : store.get_patient_by_identifier("QEH", mrn);
     micros.push_back(std::chrono::duration<double, std::micro>(Steady::now() - t0).count());
     if (!r || !r->has_value()) ++missing;
   }
