@@ -24,7 +24,10 @@ struct ScratchStore {
     std::string pattern = (std::filesystem::temp_directory_path() / "irwell-fake-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) invariant_broken("mkdtemp failed");
     dir = pattern;
-    auto opened = store::open_sqlite_store({.path = dir / "scratch.db", .synchronous_full = false});
+    store::SqliteOptions options;
+    options.path = dir / "scratch.db";
+    options.synchronous_full = false;
+    auto opened = store::open_sqlite_store(options);
     if (!opened) invariant_broken("cannot open the scratch store");
     inner = std::move(opened.value());
   }
