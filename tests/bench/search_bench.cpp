@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/store/sqlite_store.h"
+#include "tests/store/sample_message.h"
 
 using namespace irwell;
 using namespace irwell::store;
@@ -58,29 +59,17 @@ std::string nhs_number(int64_t k) {
 
 std::string control_id(int64_t i) { return "SB" + std::to_string(i); }
 
+// The store tests' sample message with this run's control ID, patient, time, source and event.
 NewMessage message(int64_t i, TimePoint start) {
-  NewMessage m;
-  // 30 days of traffic: one message every 30*86400/N seconds.
-  m.received_at = start + std::chrono::milliseconds(i * 259);
+  // 30 days of traffic for ten million messages: one every 259 ms.
+  NewMessage m = test::sample_message(control_id(i), start + std::chrono::milliseconds(i * 259));
   m.source = i % 3 == 0 ? "pas_in" : (i % 3 == 1 ? "lab_in" : "ris_in");
-  m.peer = "127.0.0.1:40001";
-  m.control_id = control_id(i);
-  m.sending_application = "PAS";
-  m.sending_facility = "RXA";
-  m.receiving_application = "IRWELL";
-  m.receiving_facility = "GMIH";
-  m.message_time = "20260401093000";
-  m.message_type = "ADT";
   m.trigger_event = i % 2 ? "A01" : "A08";
-  m.version = "2.4";
   std::string nhs = nhs_number(i / kMessagesPerPatient);
   std::string mrn = "RXA" + std::to_string(i / kMessagesPerPatient);
   m.raw = "MSH|^~\\&|PAS|RXA|IRWELL|GMIH|20260401093000||ADT^" + m.trigger_event + "|" +
           m.control_id + "|P|2.4\rEVN|" + m.trigger_event + "|20260401092900\rPID|1||" + nhs +
           "^^^NHS^NH~" + mrn + "^^^RXA^MR||Testpatient^Ann||19610214|F\rPV1|1|I|WARD7^BED3\r";
-  m.ack = "MSH|^~\\&|IRWELL|GMIH|PAS|RXA|20260401093001||ACK|A" + m.control_id + "|P|2.4\rMSA|AA|" +
-          m.control_id + "\r";
-  m.ack_code = "AA";
   m.patients = {{nhs, "NHS", "NH"}, {mrn, "RXA", "MR"}};
   m.deliveries = {{"subscriber", "adt_to_subscriber", nhs, ""}};
   return m;
