@@ -7,7 +7,9 @@
 // (port 0 picks a free one; read it with port()); start() spawns the accept loop and the history
 // sampler on the io_context; stop() closes the acceptor and every connection. Call start() and
 // stop() on the io_context's thread, or before it runs (asio::post(io, [&]{ server.stop(); })).
-// After stop() nothing of the server keeps the io_context busy. The backend and clock are
+// The accept loop keeps the io_context busy until stop(): the engine's shutdown must call it
+// (with the listeners' stop) for run() to return. After stop() nothing of the server keeps the
+// io_context busy (a request still on the worker finishes, then its connection closes). The backend and clock are
 // borrowed and, like the server itself, must outlive the io_context's run().
 //
 // Threads: sockets live on the io_context's thread; each request is handled on the server's
