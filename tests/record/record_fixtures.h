@@ -86,7 +86,9 @@ inline std::string siu(const std::string& event, const std::string& time,
   return cr(m);
 }
 
-// An input with a message store id and a receipt time derived from it.
+// An input with a message store id and a receipt time derived from it. It views `raw`, which
+// must outlive it (hence no temporaries).
+ApplyInput input(std::string&& raw, int64_t message_id) = delete;
 inline ApplyInput input(const std::string& raw, int64_t message_id) {
   ApplyInput in;
   in.raw = raw;

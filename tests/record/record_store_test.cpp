@@ -625,3 +625,60 @@ TEST_CASE("get_patient runs on its own connection while batches are applied") {
   CHECK(bad == 0);
   CHECK(feed.patient(kAdaNhs).encounters.size() == 50);
 }
+
+TEST_CASE("order tolerance: a discharge that overtakes its admission stays a discharge") {
+  Feed feed;
+  const std::string p = pid("RXA1001", kAdaNhs, "LOVELACE", "ADA");
+  feed.apply(adt("A03", "20261103100000", {p, pv1("I", kWardB, "V1001", {{36, "01"}})}));
+  auto late = feed.apply(adt("A01", "20261101093000", {p, pv1("I", kWardA, "V1001")}));
+  CHECK(late.status == ApplyStatus::ignored);
+  CHECK(late.reason == "older than stored data");
+  const Encounter e = only_encounter(feed.patient(kAdaNhs));
+  CHECK(e.status == "discharged");
+  CHECK(e.location.point_of_care == "WARD B");
+  // A transfer that arrives after the discharge still goes into the history, in time order,
+  // but does not move the patient.
+  CHECK(feed.apply(adt("A02", "20261102120000", {p, pv1("I", kWardB, "V1001", {{6, kWardA}})}))
+            .status == ApplyStatus::applied);
+  const Encounter after = only_encounter(feed.patient(kAdaNhs));
+  REQUIRE(after.transfers.size() == 1);
+  CHECK(after.transfers[0].to.point_of_care == "WARD B");
+  CHECK(after.status == "discharged");
+}
+
+TEST_CASE("ORU: an embedded document (OBX-2 ED) is not copied into the record") {
+  Feed feed;
+  const std::string pdf = "^application^pdf^Base64^" + std::string(5000, 'A');
+  feed.apply(oru("20261101100000",
+                 {pid("RXA1001", kAdaNhs, "LOVELACE", "ADA"),
+                  segment("OBR", {{1, "1"}, {3, "D1"}, {4, "DISCH^Discharge letter"}}),
+                  segment("OBX", {{1, "1"}, {2, "ED"}, {3, "PDF^Letter"}, {5, pdf}, {11, "F"}})}),
+             42);
+  const Observation o = feed.patient(kAdaNhs).results.at(0).observations.at(0);
+  CHECK(o.value_type == "ED");
+  CHECK(o.value.rfind("[not kept in the record: ", 0) == 0);
+  CHECK(o.value.find("see message 42") != std::string::npos);
+}
+
+TEST_CASE("a stored record that cannot be read fails its message alone") {
+  Feed feed;
+  feed.apply(adt("A28", "20261101090000", {pid("RXA1001", kAdaNhs, "LOVELACE", "ADA")}));
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((feed.dir() / "records.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE patients SET record = x'01ff'", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const std::string a08 =
+      adt("A08", "20261102090000", {pid("RXA1001", kAdaNhs, "LOVELACE", "ADA")});
+  const std::string a28 = adt("A28", "20261102090000", {pid("RXA3001", kBenNhs, "BABBAGE", "BEN")});
+  std::vector<ApplyInput> batch = {input(a08, 2), input(a28, 3)};
+  auto out = feed.store().apply_batch(batch);
+  REQUIRE(out.ok());
+  CHECK((*out)[0].status == ApplyStatus::failed);
+  CHECK((*out)[0].reason == "record: stored patient record is corrupt");
+  CHECK((*out)[1].status == ApplyStatus::applied);
+  CHECK_FALSE(feed.store().get_patient(kAdaNhs).ok());
+  CHECK(feed.patient(kBenNhs).identity.family_name == "BABBAGE");
+}
