@@ -7,6 +7,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -227,6 +229,38 @@ TEST_CASE("tls: a client that never finishes its handshake blocks nobody and is 
   CHECK(silent.closed_by_peer());
   CHECK(stalled.closed_by_peer());
   CHECK(logs.wait_for("tls_handshake_failed", 2, "no TLS handshake within the handshake_timeout"));
+  CHECK(e.counters().accepted == 1);
+}
+
+TEST_CASE("tls: a frame that stalls mid-way is dropped (A8) and the TLS connection carries on") {
+  // The frame timeout cancels a pending TLS read; the next read on the same TLS session must
+  // still work (nothing read before the cancel is lost, no record is cut).
+  LogWatcher logs;
+  Pki pki;
+  RunningEngine e([&](config::Config& c, app::EngineOptions&) {
+    c.sources[0].mllp.tls = pki.listener(ClientCert::off);
+    c.sources[0].mllp.frame_timeout = std::chrono::milliseconds(200);
+  });
+  namespace asio = boost::asio;
+  auto ctx = client::make_tls_client_context(pki.client());
+  REQUIRE(ctx);
+  asio::io_context io;
+  asio::ssl::stream<asio::ip::tcp::socket> tls(io, **ctx);
+  tls.next_layer().connect({asio::ip::make_address("127.0.0.1"), e.port});
+  tls.handshake(asio::ssl::stream_base::client);
+  const std::string stalled = "\x0b" + numbered(1).text().substr(0, 40);
+  asio::write(tls, asio::buffer(stalled));
+  REQUIRE(logs.wait_for("frame_timeout"));
+  asio::write(tls, asio::buffer(mllp::encode_frame(numbered(2).text())));
+  std::string reply;
+  char buf[4096];
+  while (reply.find("\x1c\r") == std::string::npos) {
+    reply.append(buf, tls.read_some(asio::buffer(buf)));
+  }
+  const std::string ack = reply.substr(reply.find('\x0b') + 1, reply.find("\x1c\r") - 1);
+  CHECK(ack_field(ack, "MSA-1") == "AA");
+  CHECK(ack_field(ack, "MSA-2") == numbered(2).control_id);
+  CHECK(e.counters().frames_aborted == 1);
   CHECK(e.counters().accepted == 1);
 }
 
