@@ -81,6 +81,7 @@ Status<> DeliveryService::start() {
   for (auto& d : dispatchers_) {
     const bool is_paused =
         std::find(paused->begin(), paused->end(), d->destination()) != paused->end();
+    d->set_paused(is_paused);  // visible to status() at once, before the executor starts it
     asio::post(io_, [dispatcher = d.get(), is_paused] { dispatcher->start(is_paused); });
   }
   return ok();

@@ -4,14 +4,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <vector>
 
 #include "channels/delivery/delivery_service.h"
+#include "channels/delivery/record_sender.h"
 #include "channels/directory/directory_source.h"
 #include "channels/mllp/mllp_listener.h"
 #include "engine/core/log.h"
 #include "engine/pipeline/ingest.h"
+#include "engine/store/pruner.h"
 #include "engine/store/sqlite_store.h"
 
 namespace irwell::app {
@@ -31,7 +34,12 @@ struct Engine::Impl {
   std::vector<std::unique_ptr<pipeline::Ingest>> ingests;
   std::vector<std::unique_ptr<channels::MllpListener>> listeners;
   std::vector<std::unique_ptr<channels::DirectorySource>> directories;
+  // The shared care record stores (one per record_store destination) and their writer threads;
+  // declared before `deliveries`, whose senders use them.
+  std::map<std::string, std::shared_ptr<record::RecordStore>> records;
+  std::map<std::string, std::shared_ptr<delivery::RecordWriter>> record_writers;
   std::unique_ptr<delivery::DeliveryService> deliveries;
+  std::unique_ptr<store::Pruner> pruner;
   std::thread network;
   Duration shutdown_grace{};
   bool stopped = false;
@@ -78,9 +86,31 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   q.max_batch = impl->config.storage.commit_batch_max;
   q.duplicate_window = impl->config.storage.duplicate_window;
   impl->commits = std::make_unique<store::CommitQueue>(*impl->store, *impl->clock, q);
+  for (const config::DestinationConfig& d : impl->config.destinations) {
+    if (d.type != "record_store") continue;
+    record::RecordStoreOptions o;
+    o.path = delivery::record_store_path(d, impl->config.storage.data_dir);
+    o.sharing = delivery::sharing_policy_of(d);
+    auto opened = record::RecordStore::open(o);
+    if (!opened) {
+      return fail("destination \"" + d.name + "\": cannot open the record store: " +
+                  opened.error().message);
+    }
+    std::shared_ptr<record::RecordStore> records = std::move(opened).value();
+    impl->records[d.name] = records;
+    impl->record_writers[d.name] = std::make_shared<delivery::RecordWriter>(records);
+  }
   {
+    Impl* raw = impl.get();
+    auto extra = [raw](const config::DestinationConfig& d, asio::any_io_executor,
+                       delivery::BlockingPool&) -> delivery::Dispatcher::SenderFactory {
+      auto it = raw->record_writers.find(d.name);
+      if (it == raw->record_writers.end()) return {};
+      std::shared_ptr<delivery::RecordWriter> writer = it->second;
+      return [writer] { return std::make_unique<delivery::RecordSender>(writer); };
+    };
     auto deliveries = delivery::DeliveryService::create(impl->io, impl->config, *impl->store,
-                                                        *impl->commits, *impl->clock);
+                                                        *impl->commits, *impl->clock, extra);
     if (!deliveries) return fail(deliveries.error().message);
     impl->deliveries = std::move(deliveries).value();
   }
@@ -107,6 +137,17 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
     impl->listeners.push_back(std::move(listener));
   }
 
+  {
+    store::PrunerOptions p;
+    p.interval = impl->config.retention.interval;
+    p.batch = impl->config.retention.batch;
+    for (const config::SourceConfig& source : impl->config.sources) {
+      const config::RetentionAges ages = impl->config.retention.for_source(source.name);
+      p.sources.push_back({source.name, ages.content, ages.metadata});
+    }
+    impl->pruner = std::make_unique<store::Pruner>(*impl->store, *impl->clock, std::move(p));
+  }
+
   // Everything that can fail has succeeded: start the writer, then accept.
   impl->commits->start();
   for (auto& l : impl->listeners) l->start();
@@ -115,6 +156,7 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
     impl->commits->stop();
     return fail("cannot start delivery: " + s.error().message);
   }
+  impl->pruner->start();
   impl->work.emplace(impl->io.get_executor());
   Impl* running = impl.get();
   impl->network = std::thread([running] { running->io.run(); });
@@ -135,6 +177,7 @@ void Engine::stop() {
     for (auto& d : impl->directories) d->stop();
     impl->deliveries->stop();
   });
+  impl_->pruner->stop();
   // 2. run() returns once the last session and timer are gone.
   impl_->work.reset();
   if (impl_->network.joinable()) impl_->network.join();
@@ -142,6 +185,8 @@ void Engine::stop() {
   //    session awaited its commits) and stops; 4. the store is closed.
   impl_->commits->stop();  // also commits the dispatchers' last results
   impl_->deliveries.reset();  // after the writer: its on_queued calls into the service
+  impl_->record_writers.clear();  // applies what was handed over, then joins
+  impl_->records.clear();
   impl_->final_commit_counters = impl_->commits->counters();
   impl_->commits.reset();
   impl_->store.reset();
@@ -165,6 +210,13 @@ const channels::MllpListenerCounters* Engine::counters(std::string_view source) 
 store::MessageStore& Engine::store() { return *impl_->store; }
 
 delivery::DeliveryService& Engine::deliveries() { return *impl_->deliveries; }
+
+record::RecordStore* Engine::record_store(std::string_view destination) {
+  if (impl_->records.empty()) return nullptr;
+  if (destination.empty()) return impl_->records.begin()->second.get();
+  auto it = impl_->records.find(std::string(destination));
+  return it == impl_->records.end() ? nullptr : it->second.get();
+}
 
 store::CommitQueueCounters Engine::commit_counters() const {
   return impl_->commits ? impl_->commits->counters() : impl_->final_commit_counters;

@@ -37,6 +37,9 @@ struct MllpListenerCounters;
 namespace irwell::delivery {
 class DeliveryService;
 }
+namespace irwell::record {
+class RecordStore;
+}
 
 namespace irwell::app {
 
@@ -72,6 +75,9 @@ class Engine {
   store::CommitQueueCounters commit_counters() const;
   // The delivery side (dispatchers, pause/resume, replay); only while running.
   delivery::DeliveryService& deliveries();
+  // The shared care record of a record_store destination ("" = the first one); nullptr when
+  // the config has none. Only while running.
+  record::RecordStore* record_store(std::string_view destination = "");
 
  private:
   struct Impl;

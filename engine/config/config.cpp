@@ -13,6 +13,15 @@ const T* find_named(const std::vector<T>& items, std::string_view name) {
 
 }  // namespace
 
+RetentionAges RetentionConfig::for_source(const std::string& source) const {
+  RetentionAges a = defaults;
+  if (auto it = sources.find(source); it != sources.end()) {
+    if (it->second.content) a.content = it->second.content;
+    if (it->second.metadata) a.metadata = it->second.metadata;
+  }
+  return a;
+}
+
 const SourceConfig* Config::find_source(std::string_view name) const {
   return find_named(sources, name);
 }

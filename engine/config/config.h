@@ -60,6 +60,22 @@ struct StorageConfig {
   size_t commit_batch_max = 1024;         // most messages committed in one transaction
 };
 
+// How long stored messages are kept (issue #6 retention). Content (raw bytes, ACKs, payloads
+// and replies) is erased after `content`; the whole record (message row, patients, deliveries,
+// attempts) is deleted after `metadata`. nullopt = kept forever. A message with an unfinished
+// delivery is never pruned.
+struct RetentionAges {
+  std::optional<Duration> content, metadata;
+};
+struct RetentionConfig {
+  RetentionAges defaults;                        // for every source not listed in `sources`
+  std::map<std::string, RetentionAges> sources;  // per source, overriding defaults key by key
+  Duration interval = std::chrono::minutes(5);   // how often the pruner runs
+  int batch = 500;                               // rows per pruning transaction
+  // The ages in force for one source.
+  RetentionAges for_source(const std::string& source) const;
+};
+
 struct AdminToken {
   std::string name, role;    // role: viewer, operator or admin
   std::string token;         // the bearer token itself, or empty (see token_sha256)
@@ -82,6 +98,7 @@ struct LoggingConfig {
 struct Config {
   std::filesystem::path file;  // the routes.yaml this came from (as given)
   StorageConfig storage;
+  RetentionConfig retention;
   AdminConfig admin;
   LoggingConfig logging;
   std::vector<SourceConfig> sources;            // in file order

@@ -21,8 +21,32 @@ namespace {
 
 using T = FieldType;
 
-const std::vector<std::string> kSections = {"storage",      "admin",  "logging", "sources",
-                                            "destinations", "routes", "lookups"};
+const std::vector<std::string> kSections = {"storage", "retention",    "admin",  "logging",
+                                            "sources", "destinations", "routes", "lookups"};
+
+const std::vector<FieldSpec>& retention_age_fields() {
+  static const std::vector<FieldSpec> kFields = {
+      field_spec("content", T::duration, "",
+                 "erase message content (raw bytes, ACKs, payloads) older than this; empty: keep"),
+      field_spec("metadata", T::duration, "",
+                 "delete the whole message record older than this; empty: keep"),
+  };
+  return kFields;
+}
+
+const std::vector<FieldSpec>& retention_fields() {
+  static const std::vector<FieldSpec> kFields = [] {
+    std::vector<FieldSpec> f = retention_age_fields();
+    f.push_back(field_spec("interval", T::duration, "5m", "how often the pruner runs"));
+    f.push_back(bounded(field_spec("batch", T::integer, "500",
+                                   "messages pruned per transaction (small keeps ingest smooth)"),
+                        1, 100000));
+    f.push_back(field_spec("sources", T::map, "",
+                           "per-source ages: SOURCE: {content: 7d, metadata: 90d}"));
+    return f;
+  }();
+  return kFields;
+}
 
 const std::vector<FieldSpec>& storage_fields() {
   static const std::vector<FieldSpec> kFields = {
@@ -128,6 +152,7 @@ class Loader {
     decode_sources(node(section("sources")));
     decode_destinations(node(section("destinations")));
     decode_routes(node(section("routes")));
+    decode_retention(node(section("retention")), mark(section("retention")));
     check_port_clashes(config_, admin_port, diags_);
   }
 
@@ -195,6 +220,52 @@ class Loader {
         }
       }
       config_.admin.tokens.push_back(std::move(t));
+    }
+  }
+
+  RetentionAges ages_of(Params& p) {
+    RetentionAges a;
+    if (p["content"].given) a.content = p["content"].duration;
+    if (p["metadata"].given) a.metadata = p["metadata"].duration;
+    if (a.content && a.metadata && *a.metadata < *a.content) {
+      error(p["metadata"].mark,
+            "retention: metadata must be kept at least as long as content (a record without "
+            "its content is still useful; content without its record is not reachable)");
+    }
+    return a;
+  }
+
+  void decode_retention(const YamlNode& n, Mark at) {
+    if (!section_is_map(n, "retention", "a map of settings")) return;
+    // `sources` is a map of maps: decoded below, the other keys by their specs.
+    const YamlNode* per_source = nullptr;
+    for (const auto& [k, v] : n.pairs) {
+      if (k->is_scalar() && k->scalar == "sources") per_source = v.get();
+    }
+    std::vector<FieldSpec> fields = retention_fields();
+    std::erase_if(fields, [](const FieldSpec& f) { return f.name == "sources"; });
+    Params p = decode_fields(n, fields, "retention", at, {"sources"}, ctx_);
+    RetentionConfig& r = config_.retention;
+    r.defaults = ages_of(p);
+    r.interval = p["interval"].duration;
+    r.batch = static_cast<int>(p["batch"].integer);
+    if (!per_source || per_source->is_null()) return;
+    if (!per_source->is_map()) {
+      error(per_source->mark, std::string("retention: sources: expected a map of source names "
+                                          "to {content, metadata}, got ") +
+                                  per_source->kind_name());
+      return;
+    }
+    MapView names = MapView::read(*per_source, "retention: sources", std::nullopt, diags_, "source");
+    for (const auto& e : names.entries()) {
+      const std::string context = "retention: source " + quote(e.key);
+      if (!config_.find_source(e.key)) {
+        error(e.key_node->mark, context + ": no such source");
+        continue;
+      }
+      Params sp = decode_fields(*e.value, retention_age_fields(), context, e.key_node->mark, {},
+                                ctx_);
+      r.sources[e.key] = ages_of(sp);
     }
   }
 

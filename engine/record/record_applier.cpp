@@ -339,7 +339,14 @@ bool apply_encounter(PatientRecord& r, const Fields& f, const hl7::Message& m,
   std::string key = f.get("PV1", 1, 19, 1);
   const bool creates =
       one_of(ev, {"A01", "A04", "A05", "A08", "A03", "A11", "A23", "A38", "A06", "A07"});
-  Encounter* e = find_encounter(r, key, key.empty() && !one_of(ev, {"A01", "A04", "A05"}));
+  const bool starts = one_of(ev, {"A01", "A04", "A05"});
+  if (key.empty() && starts) {
+    // No visit number: the encounter is known by its admit (or event) time, so the same
+    // admission applied twice finds the encounter it made the first time.
+    std::string admit = f.get("PV1", 1, 44, 1);
+    key = "@" + (admit.empty() ? facts.event_time : admit);
+  }
+  Encounter* e = find_encounter(r, key, key.empty());
   bool stale = false;
   if (!e) {
     if (!creates) return false;

