@@ -95,6 +95,12 @@ void DeliveryService::wake_all() {
   for (auto& d : dispatchers_) d->wake();
 }
 
+std::vector<std::pair<std::string, HistogramSnapshot>> DeliveryService::delivery_latency() const {
+  std::vector<std::pair<std::string, HistogramSnapshot>> out;
+  for (const auto& d : dispatchers_) out.emplace_back(d->destination(), d->delivery_latency());
+  return out;
+}
+
 Dispatcher* DeliveryService::find(std::string_view name) const {
   for (const auto& d : dispatchers_) {
     if (d->destination() == name) return d.get();

@@ -45,6 +45,8 @@ class DeliveryService final : public DeliveryControl {
   Status<> start();
   void stop();      // on the executor
   void wake_all();  // any thread: every dispatcher re-reads the clock (ManualClock tests)
+  // Per destination: message received -> delivery sent (any thread).
+  std::vector<std::pair<std::string, HistogramSnapshot>> delivery_latency() const;
 
   std::vector<DestinationStatus> destinations() const override;
   ControlResult<DestinationStatus> destination(std::string_view name) const override;

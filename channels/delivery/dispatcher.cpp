@@ -170,6 +170,7 @@ void Dispatcher::record(store::PendingDelivery& head, const SendOutcome& outcome
     r.next = store::DeliveryNext::sent;
     finished = true;
     ++sent_;
+    latency_.record(now - head.received_at);
     std::lock_guard lock(status_mutex_);
     last_sent_at_ = now;
   } else {

@@ -40,6 +40,7 @@
 #include "channels/delivery/retry_policy.h"
 #include "channels/delivery/sender.h"
 #include "engine/core/clock.h"
+#include "engine/core/histogram.h"
 #include "engine/store/commit_queue.h"
 #include "engine/store/message_store.h"
 
@@ -78,6 +79,8 @@ class Dispatcher {
 
   // Counters since start; queue figures are the store's (DeliveryService adds them).
   DestinationStatus status() const;
+  // Message received -> delivery sent, for every delivery sent since start.
+  HistogramSnapshot delivery_latency() const { return latency_.snapshot(); }
 
  private:
   struct Lane {
@@ -116,6 +119,7 @@ class Dispatcher {
   std::atomic<bool> paused_{false};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<uint64_t> sent_{0}, failed_attempts_{0}, dead_lettered_{0};
+  LatencyHistogram latency_;
   mutable std::mutex status_mutex_;
   std::string last_error_;                // guarded by status_mutex_
   std::optional<TimePoint> last_sent_at_;  // guarded by status_mutex_

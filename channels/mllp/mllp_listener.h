@@ -36,6 +36,7 @@
 
 #include "channels/tls/tls_server_context.h"
 #include "engine/config/source_config.h"
+#include "engine/core/histogram.h"
 #include "engine/core/result.h"
 #include "engine/pipeline/ingest.h"
 #include "engine/store/commit_queue.h"
@@ -60,6 +61,7 @@ struct MllpListenerCounters {
   std::atomic<uint64_t> frames_oversize{0};        // A9
   std::atomic<uint64_t> empty_frames{0};           // A12
   std::atomic<uint64_t> tls_handshakes_failed{0};  // not TLS, bad certificate, timeout
+  LatencyHistogram ack_latency;  // frames read -> their ACKs written
 };
 
 class MllpListener {

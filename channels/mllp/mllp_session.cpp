@@ -113,14 +113,21 @@ asio::awaitable<void> MllpSession::run() {
     decoder_.feed(std::string_view(read_buf_.data(), n));
     keep_open = take_frames(pending);
     if (pending.empty()) continue;
+    const SteadyClock::time_point read_at = SteadyClock::now();
     co_await await_commits(pending);
 
     // Every commit of this read has completed: the replies go out in frame order (H9).
     collect_replies(pending, out);
-    messages_ += pending.size();
+    const size_t replied = pending.size();
+    messages_ += replied;
     pending.clear();
     commits_state_->results.clear();
     if (!out.empty() && !co_await write_replies(out)) break;
+    // ACK latency: from the read that completed the frames to their replies written.
+    const auto latency = SteadyClock::now() - read_at;
+    for (size_t i = 0; i < replied; ++i) {
+      counters_.ack_latency.record(std::chrono::duration_cast<Duration>(latency));
+    }
   }
   ++timer_generation_;
   timer_.cancel();

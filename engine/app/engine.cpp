@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "channels/delivery/delivery_service.h"
+#include "engine/admin/admin_server.h"
+#include "engine/admin/auth.h"
+#include "engine/record/record_json.h"
 #include "channels/delivery/record_sender.h"
 #include "channels/directory/directory_source.h"
 #include "channels/mllp/mllp_listener.h"
@@ -40,6 +43,10 @@ struct Engine::Impl {
   std::map<std::string, std::shared_ptr<delivery::RecordWriter>> record_writers;
   std::unique_ptr<delivery::DeliveryService> deliveries;
   std::unique_ptr<store::Pruner> pruner;
+  std::unique_ptr<admin::AdminBackend> admin_backend;  // outlives admin_server
+  std::unique_ptr<admin::AdminServer> admin_server;
+  EngineOptions options;  // reload callback, version
+  TimePoint started_at;
   std::thread network;
   Duration shutdown_grace{};
   bool stopped = false;
@@ -64,6 +71,120 @@ Result<std::unique_ptr<store::MessageStore>> open_store(const config::StorageCon
 
 }  // namespace
 
+
+namespace {
+
+// The admin API's view of the running engine (admin_backend.h). Reads atomics and calls the
+// thread-safe store and delivery methods; never touches the network thread's state.
+class Backend final : public admin::AdminBackend {
+ public:
+  explicit Backend(Engine::Impl& e) : e_(e) {}
+
+  admin::EngineInfo info() const override {
+    admin::EngineInfo i;
+    i.version = e_.options.version;
+    i.started_at = e_.started_at;
+    std::error_code ec;
+    int64_t bytes = 0;
+    bool any = false;
+    for (const char* suffix : {"", "-wal"}) {
+      const auto p = e_.config.storage.data_dir / (std::string(kStoreFileName) + suffix);
+      const auto n = std::filesystem::file_size(p, ec);
+      if (!ec) {
+        bytes += static_cast<int64_t>(n);
+        any = true;
+      }
+    }
+    if (any) i.store_bytes = bytes;
+    return i;
+  }
+
+  std::vector<admin::SourceStatus> sources() const override {
+    std::vector<admin::SourceStatus> out;
+    for (const auto& l : e_.listeners) {
+      const channels::MllpListenerCounters& c = l->counters();
+      admin::SourceStatus s;
+      s.name = l->source();
+      s.type = "mllp";
+      if (const config::SourceConfig* sc = e_.config.find_source(s.name)) s.bind = sc->mllp.bind;
+      s.port = l->port();
+      s.received = c.frames;
+      s.accepted = c.accepted;
+      s.rejected = c.rejected;
+      s.duplicate = c.duplicates;
+      s.connections = c.connections_open;
+      s.connections_total = c.connections_accepted;
+      for (const auto& in : e_.ingests) {
+        if (in->source() == s.name) {
+          s.unrouted = in->unrouted();
+          s.filtered = in->filtered();
+        }
+      }
+      out.push_back(std::move(s));
+    }
+    for (const config::SourceConfig& sc : e_.config.sources) {
+      if (sc.type != "directory") continue;
+      admin::SourceStatus s;
+      s.name = sc.name;
+      s.type = sc.type;
+      s.bind = sc.directory.path.string();
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  std::vector<admin::RouteStatus> routes() const override {
+    std::map<std::string, uint64_t> total;
+    for (const auto& in : e_.ingests) {
+      for (const auto& [route, n] : in->route_matches()) total[route] += n;
+    }
+    std::vector<admin::RouteStatus> out;
+    for (const config::RouteConfig& r : e_.config.routes) out.push_back({r.name, total[r.name]});
+    return out;
+  }
+
+  std::vector<admin::NamedHistogram> ack_latency() const override {
+    std::vector<admin::NamedHistogram> out;
+    for (const auto& l : e_.listeners) {
+      out.push_back({l->source(), l->counters().ack_latency.snapshot()});
+    }
+    return out;
+  }
+
+  std::vector<admin::NamedHistogram> delivery_latency() const override {
+    std::vector<admin::NamedHistogram> out;
+    for (auto& [name, h] : e_.deliveries->delivery_latency()) out.push_back({name, h});
+    return out;
+  }
+
+  delivery::DeliveryControl& delivery() override { return *e_.deliveries; }
+  store::MessageStore& store() override { return *e_.store; }
+
+  Result<admin::ReloadOutcome> reload(std::string_view actor) override {
+    if (!e_.options.reload) return fail("this engine was not started by irwell run: no reload");
+    ReloadReply r = e_.options.reload(actor);
+    return admin::ReloadOutcome{r.ok, std::move(r.diagnostics)};
+  }
+
+  Result<admin::PatientRecord> patient(std::string_view nhs_number,
+                                       bool include_withheld) override {
+    if (e_.records.empty()) return fail("no record_store destination is configured");
+    record::RecordStore& records = *e_.records.begin()->second;
+    auto found = records.get_patient(nhs_number);
+    if (!found) return fail(found.error());
+    admin::PatientRecord out;
+    if (!*found) return out;
+    out.opted_out = (*found)->opted_out;
+    out.json = record::to_json(**found, include_withheld);
+    return out;
+  }
+
+ private:
+  Engine::Impl& e_;
+};
+
+}  // namespace
+
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Engine::~Engine() { stop(); }
@@ -75,6 +196,9 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   impl->router =
       options.router ? std::move(options.router) : std::make_unique<pipeline::NoRouter>();
   impl->shutdown_grace = options.shutdown_grace;
+  impl->options.reload = std::move(options.reload);
+  impl->options.version = options.version;
+  impl->started_at = impl->clock->now();
   if (options.store) {
     impl->store = std::move(options.store);
   } else {
@@ -148,6 +272,15 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
     impl->pruner = std::make_unique<store::Pruner>(*impl->store, *impl->clock, std::move(p));
   }
 
+  if (impl->config.admin.enabled) {
+    auto tokens = admin::resolve_tokens(impl->config.admin, impl->config.storage.data_dir);
+    if (!tokens) return fail("admin API: " + tokens.error().message);
+    impl->admin_backend = std::make_unique<Backend>(*impl);
+    impl->admin_server = std::make_unique<admin::AdminServer>(
+        impl->io, impl->config.admin, *tokens, *impl->admin_backend, *impl->clock);
+    if (auto bound = impl->admin_server->bind(); !bound) return fail(bound.error().message);
+  }
+
   // Everything that can fail has succeeded: start the writer, then accept.
   impl->commits->start();
   for (auto& l : impl->listeners) l->start();
@@ -157,6 +290,7 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
     return fail("cannot start delivery: " + s.error().message);
   }
   impl->pruner->start();
+  if (impl->admin_server) impl->admin_server->start();
   impl->work.emplace(impl->io.get_executor());
   Impl* running = impl.get();
   impl->network = std::thread([running] { running->io.run(); });
@@ -176,6 +310,7 @@ void Engine::stop() {
     // A file in flight finishes (its commits complete, it is moved) before run() returns.
     for (auto& d : impl->directories) d->stop();
     impl->deliveries->stop();
+    if (impl->admin_server) impl->admin_server->stop();
   });
   impl_->pruner->stop();
   // 2. run() returns once the last session and timer are gone.
@@ -191,6 +326,19 @@ void Engine::stop() {
   impl_->commits.reset();
   impl_->store.reset();
   log::info("engine_stopped");
+}
+
+void Engine::reload_tls(const config::Config& config) {
+  for (const auto& l : impl_->listeners) {
+    const config::SourceConfig* s = config.find_source(l->source());
+    if (!s || !s->mllp.tls.enabled) continue;
+    (void)l->reload_tls(s->mllp.tls);  // logs tls_reloaded or tls_reload_failed
+  }
+}
+
+std::optional<uint16_t> Engine::admin_port() const {
+  if (!impl_->admin_server) return std::nullopt;
+  return impl_->admin_server->port();
 }
 
 std::optional<uint16_t> Engine::port(std::string_view source) const {

@@ -20,6 +20,9 @@
 // Thread-safety: start/stop/the destructor from one controlling thread; port(), counters(),
 // store() from any thread while running (the store's reads are thread-safe).
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -43,11 +46,20 @@ class RecordStore;
 
 namespace irwell::app {
 
+// What an admin reload request came to (the admin API's POST /api/v1/reload).
+struct ReloadReply {
+  bool ok = false;
+  std::vector<std::string> diagnostics;  // FILE:LINE:COL: error: ...
+};
+
 struct EngineOptions {
   const Clock* clock = nullptr;                // nullptr: the system clock
   std::unique_ptr<pipeline::Router> router;    // nullptr: no routes (every message unrouted)
   std::unique_ptr<store::MessageStore> store;  // nullptr: SQLite at data_dir/irwell.db
   Duration shutdown_grace = std::chrono::seconds(10);
+  // Reload as SIGHUP does (irwell run supplies it); unset: the admin API's reload is refused.
+  std::function<ReloadReply(std::string_view actor)> reload;
+  std::string version = "dev";  // for /metrics build info
 };
 
 // The store file inside storage.data_dir.
@@ -75,12 +87,20 @@ class Engine {
   store::CommitQueueCounters commit_counters() const;
   // The delivery side (dispatchers, pause/resume, replay); only while running.
   delivery::DeliveryService& deliveries();
+  // Re-reads the TLS certificates of every TLS listener from `config` (the running one, files
+  // renewed on disk); established connections keep theirs. Failures are logged and leave the
+  // listener's current certificate in use. Any thread.
+  void reload_tls(const config::Config& config);
+  // The admin API's port (the real one when the config says 0); nullopt when disabled.
+  std::optional<uint16_t> admin_port() const;
   // The shared care record of a record_store destination ("" = the first one); nullptr when
   // the config has none. Only while running.
   record::RecordStore* record_store(std::string_view destination = "");
 
- private:
+  // The running parts (engine.cpp); public only so the engine's own helpers there can name it.
   struct Impl;
+
+ private:
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -9,7 +9,13 @@
 //                     the previous config is started again.
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
 #include <ostream>
+#include <thread>
 
 #include "engine/app/builtin_registry.h"
 #include "engine/app/commands.h"
@@ -58,7 +64,32 @@ Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
   if (log::parse_level(p.config.logging.level, level)) log::set_level(level);
   EngineOptions options;
   options.router = std::move(p.router);
+  options.version = IRWELL_VERSION;
+  // The admin API's reload: check the file now and answer with the result; when it is good,
+  // the run loop below reloads it exactly as for SIGHUP. The signal is raised a moment later
+  // so the HTTP reply is written before the admin server restarts with the engine.
+  options.reload = [file = p.config.file.string()](std::string_view actor) {
+    ReloadReply reply;
+    auto next = prepare(file);
+    if (!next) {
+      for (const config::Diagnostic& d : next.error()) reply.diagnostics.push_back(d.to_string());
+      return reply;
+    }
+    reply.ok = true;
+    log::info("config_reload_requested", {{"actor", actor}});
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      ::kill(::getpid(), SIGHUP);
+    }).detach();
+    return reply;
+  };
   return Engine::start(p.config, std::move(options));
+}
+
+// The file's bytes ("" when unreadable): to tell a certificate-only SIGHUP from a new config.
+std::string file_text(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -86,6 +117,7 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
   Prepared current = std::move(loaded).value();
+  std::string current_text = file_text(file);
 
   // Signals are taken synchronously by this thread (sigwait); the engine's threads inherit the
   // blocked mask, so no handler ever runs inside them.
@@ -111,6 +143,12 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       log::info("signal_received", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
       break;
     }
+    // SIGHUP with routes.yaml unchanged: only the certificates may have changed (renewed on
+    // disk). Reload them in place: established connections keep theirs, nothing restarts.
+    if (std::string text = file_text(file); !text.empty() && text == current_text) {
+      engine->reload_tls(current.config);
+      continue;
+    }
     // SIGHUP: reload.
     auto next = prepare(file);
     if (!next) {
@@ -126,6 +164,7 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
     if (fresh) {
       engine = std::move(fresh).value();
       current = std::move(next).value();  // its router now belongs to the engine
+      current_text = file_text(file);
       log::info("config_reloaded", {{"file", file}});
       continue;
     }

@@ -200,9 +200,20 @@ IngestResult Ingest::frame(std::string_view payload, std::string_view peer) {
       v.errors.push_back(hl7::ack_error(207, v.reason));
     }
   }
+  if (v.status == store::MessageStatus::filtered) ++filtered_;
+  if (v.status == store::MessageStatus::unrouted) ++unrouted_;
+  if (!matched.empty()) {
+    std::lock_guard lock(matches_mutex_);
+    for (const std::string& route : matched) ++matches_[route];
+  }
   IngestResult r = finish(peer, h, v, std::move(m));
   r.matched_routes = std::move(matched);
   return r;
+}
+
+std::map<std::string, uint64_t> Ingest::route_matches() const {
+  std::lock_guard lock(matches_mutex_);
+  return matches_;
 }
 
 IngestResult Ingest::oversize(std::string_view prefix, size_t total_bytes, std::string_view peer) {

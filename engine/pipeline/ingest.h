@@ -33,6 +33,9 @@
 //
 // Thread-safety: an Ingest is used by one thread at a time (the network thread); ingest() is
 // otherwise free of shared state. The Router and Clock are borrowed and must outlive it.
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +75,12 @@ class Ingest {
 
   const std::string& source() const { return source_; }
 
+  // Counters since start, for operations (any thread).
+  uint64_t unrouted() const { return unrouted_.load(std::memory_order_relaxed); }
+  uint64_t filtered() const { return filtered_.load(std::memory_order_relaxed); }
+  // Messages each route took, by route name (any thread).
+  std::map<std::string, uint64_t> route_matches() const;
+
  private:
   IngestResult finish(std::string_view peer, const hl7::SalvagedHeader& h, const detail::Verdict& v,
                       store::NewMessage&& m);
@@ -84,6 +93,9 @@ class Ingest {
   const Clock& clock_;
   const Router& router_;
   hl7::ControlIdGenerator ids_;
+  std::atomic<uint64_t> unrouted_{0}, filtered_{0};
+  mutable std::mutex matches_mutex_;
+  std::map<std::string, uint64_t> matches_;  // guarded by matches_mutex_
 };
 
 }  // namespace irwell::pipeline

@@ -40,7 +40,9 @@ std::unique_ptr<app::Engine> start_engine(const TempDir& dir, const std::string&
     for (const auto& d : loaded.error()) UNSCOPED_INFO(d.to_string());
   }
   REQUIRE(loaded);
-  auto started = app::Engine::start(loaded.value());
+  config::Config c = loaded.value();
+  c.admin.enabled = false;  // hermetic: no admin port (8080 by default)
+  auto started = app::Engine::start(c);
   REQUIRE(started);
   return std::move(started).value();
 }

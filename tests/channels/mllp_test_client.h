@@ -156,6 +156,7 @@ struct RunningEngine {
 
   explicit RunningEngine(std::function<void(config::Config&, app::EngineOptions&)> adjust = {}) {
     config.storage.data_dir = dir.path() / "data";
+    config.admin.enabled = false;  // hermetic: no admin port (8080 by default)
     config::SourceConfig source;
     source.name = "pas_in";
     source.type = "mllp";

@@ -270,6 +270,7 @@ TEST_CASE("tls: a source whose certificate cannot be loaded refuses to start (ne
   testing::TempDir dir;
   config::Config c;
   c.storage.data_dir = dir.path();
+  c.admin.enabled = false;
   config::SourceConfig s;
   s.name = "secure_in";
   s.type = "mllp";
