@@ -171,9 +171,11 @@ int main(int argc, char** argv) {
 
   std::atomic<bool> sampling{true};
   std::vector<double> rss;
+  std::vector<std::pair<long, double>> by_progress;  // (delivered so far, RSS) every 100 ms
   std::thread sampler([&] {
     while (sampling) {
       rss.push_back(rss_mb());
+      by_progress.emplace_back(sink.received.load(), rss.back());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
@@ -205,6 +207,17 @@ int main(int argc, char** argv) {
       "RSS during start and drain: min %.1f MB, max %.1f MB (%zu samples); right after start "
       "%.1f MB\n",
       total, queue_s, start_s, drain_s, total / drain_s, rss_min, rss_max, rss.size(), rss_full);
+  std::printf("RSS by drain progress:");
+  for (int tenth = 0; tenth <= 10; ++tenth) {
+    const long mark = total * tenth / 10;
+    for (const auto& [done, mb] : by_progress) {
+      if (done >= mark) {
+        std::printf(" %d%%=%.0fMB", tenth * 10, mb);
+        break;
+      }
+    }
+  }
+  std::printf("\n");
   std::filesystem::remove_all(dir);
   return 0;
 }
