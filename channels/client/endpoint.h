@@ -14,6 +14,9 @@ namespace irwell::client {
 struct Endpoint {
   std::string host;  // without brackets for IPv6 literals
   std::uint16_t port = 0;
+  // TLS only: the name the server certificate must carry and SNI sends, when it is not `host`
+  // (e.g. dialling an address whose certificate names the service). Empty: `host`.
+  std::string tls_name;
 };
 
 Result<Endpoint> parse_endpoint(std::string_view text);

@@ -175,10 +175,16 @@ asio::awaitable<Status<ClientError>> MllpClient::connect(const Endpoint& endpoin
 
   if (s.tls) {
     s.stream = std::make_unique<ssl::stream<tcp::socket>>(std::move(s.socket), *s.tls);
-    if (!is_ip_literal(endpoint.host)) {
-      SSL_set_tlsext_host_name(s.stream->native_handle(), endpoint.host.c_str());
-    }
-    s.stream->set_verify_callback(ssl::host_name_verification(endpoint.host));
+    const std::string& name = endpoint.tls_name.empty() ? endpoint.host : endpoint.tls_name;
+    if (!is_ip_literal(name)) SSL_set_tlsext_host_name(s.stream->native_handle(), name.c_str());
+    // Remembers a name mismatch: OpenSSL reports it only as "unspecified".
+    bool wrong_name = false;
+    s.stream->set_verify_callback([&wrong_name, check = ssl::host_name_verification(name)](
+                                      bool preverified, ssl::verify_context& ctx) mutable {
+      const bool ok = check(preverified, ctx);
+      if (preverified && !ok) wrong_name = true;
+      return ok;
+    });
     auto [hec] = co_await s.stream->async_handshake(ssl::stream_base::client, nothrow_awaitable);
     if (hec || s.timed_out) {
       ClientError e = error_of(s, hec, "TLS handshake with " + where + " failed",
@@ -187,7 +193,9 @@ asio::awaitable<Status<ClientError>> MllpClient::connect(const Endpoint& endpoin
         e.message = "TLS handshake with " + where + " failed: " + e.message;
       }
       long verify = SSL_get_verify_result(s.stream->native_handle());
-      if (!s.timed_out && verify != X509_V_OK) {
+      if (!s.timed_out && wrong_name) {
+        e.message += fmt::format(" (certificate: not issued for {})", name);
+      } else if (!s.timed_out && verify != X509_V_OK) {
         e.message += fmt::format(" (certificate: {})", X509_verify_cert_error_string(verify));
       }
       co_return failed(std::move(e));

@@ -15,8 +15,9 @@
 // late ACK must never be taken for the reply to the next message. connect() may be called
 // again.
 //
-// TLS: verifies the server certificate with the context's CA and the host name (or IP address)
-// in the endpoint; SNI carries the host name (not sent for IP literals, RFC 6066).
+// TLS: verifies the server certificate with the context's CA and the endpoint's tls_name, or
+// its host name (or IP address) when tls_name is empty; SNI carries that name (not sent for IP
+// literals, RFC 6066).
 // Frames that are not HL7 (MLLP2 commit blocks, junk, aborted frames) are skipped while
 // waiting for the reply.
 //

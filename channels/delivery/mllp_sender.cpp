@@ -51,6 +51,8 @@ Result<MllpSenderOptions> MllpSenderOptions::from(const config::DestinationConfi
       return fail(fmt::format("destination \"{}\": {}", d.name, context.error().message));
     }
     o.tls = std::shared_ptr<asio::ssl::context>(std::move(*context));
+    // The certificate is checked against server_name (also sent as SNI) instead of host.
+    o.endpoint.tls_name = get("server_name");
   }
   return o;
 }
@@ -70,8 +72,7 @@ asio::awaitable<SendOutcome> MllpSender::send(const store::PendingDelivery& d) {
   if (!client_.is_open()) {
     auto connected = co_await client_.connect(options_.endpoint);
     if (!connected) {
-      co_return SendOutcome::failed(outcome_of(connected.error().kind),
-                                    connected.error().message);
+      co_return SendOutcome::failed(outcome_of(connected.error().kind), connected.error().message);
     }
   }
   const std::string frame = with_cr_segments(d.payload);

@@ -5,7 +5,12 @@
 // AR/CR are failed or refused per on_ae / on_ar; an ACK for another control ID, a reply that
 // is not an ACK, a timeout or a dropped connection is a failure, and the connection is closed
 // (a late reply must never be taken for the next message's ACK) and opened again on the next
-// send. Thread-safety: the executor's thread only (see sender.h).
+// send. TLS (`tls:` {ca, cert, key, server_name}): the receiver's certificate is always
+// verified, against `ca` (the system store when empty) and the name `server_name` or else
+// `host`; a failed handshake is a `failed` attempt whose error names the certificate problem.
+// There is no way to turn verification off: a private or self-signed CA goes in `ca`, a
+// certificate for another name is matched with `server_name`.
+// Thread-safety: the executor's thread only (see sender.h).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
@@ -22,8 +27,8 @@ struct MllpSenderOptions {
   client::Endpoint endpoint;
   Duration connect_timeout = std::chrono::seconds(10);
   Duration ack_timeout = std::chrono::seconds(30);
-  bool retry_on_ae = true;   // false: AE/CE dead-letters
-  bool retry_on_ar = false;  // true: AR/CR is retried
+  bool retry_on_ae = true;                         // false: AE/CE dead-letters
+  bool retry_on_ar = false;                        // true: AR/CR is retried
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain TCP
 
   // From a checked `mllp` destination (builds the TLS context when `tls:` is given).

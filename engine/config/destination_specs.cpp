@@ -50,7 +50,9 @@ TypeSpec mllp_spec() {
                             "when the receiver answers AR/CR (rejected): retry or dead_letter"),
                  {"retry", "dead_letter"}),
           one_of(field_spec("tls", T::map, "",
-                            "TLS: {ca, server_name, verify: true}, {cert, key} for mutual TLS"),
+                            "TLS, always verified: {ca, server_name}, {cert, key} for mutual "
+                            "TLS; server_name: the name the certificate must carry if not host; "
+                            "verify: only true"),
                  {"ca", "cert", "key", "server_name", "verify"}),
       })};
 }
@@ -129,6 +131,14 @@ void check_destination(DestinationConfig& d, std::string_view context, DecodeCon
     const Value& url = p["url"];
     if (!url.text.empty() && !url.text.starts_with("http://") &&
         !url.text.starts_with("https://")) {
+    const auto& m = it->second.map;
+    if (auto v = m.find("verify"); d.type == "mllp" && v != m.end() && v->second == "false") {
+      // Unverified TLS to a subscriber can be intercepted without anyone noticing.
+      ctx.diags.error(it->second.mark,
+                      in_context(context,
+                                 "tls: verify: false is not supported; give the subscriber's CA "
+                                 "as ca and the name in its certificate as server_name"));
+    }
       ctx.diags.error(url.mark, in_context(context,
                                            "url: expected an http:// or https:// URL, "
                                            "got " +
