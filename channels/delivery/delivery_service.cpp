@@ -43,7 +43,9 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
       make = [ex, o = std::move(*options)] { return std::make_unique<MllpSender>(ex, o); };
     } else if (d.type == "file") {
       BlockingPool* pool = &service->pool_;
-      make = [pool, o = FileSenderOptions::from(d)] { return std::make_unique<FileSender>(*pool, o); };
+      make = [pool, o = FileSenderOptions::from(d, clock)] {
+        return std::make_unique<FileSender>(*pool, o);
+      };
     } else if (d.type == "http") {
       auto options = HttpSenderOptions::from(d);
       if (!options) return fail(options.error());

@@ -60,13 +60,18 @@ TypeSpec mllp_spec() {
 TypeSpec file_spec() {
   return TypeSpec{
       TypeKind::destination, "file",
-      "writes each message to its own file in a directory (written whole, then renamed)",
+      "writes each message to its own file in a directory, or each period's messages to one "
+      "file (written whole, then renamed)",
       with_delivery_fields({
           required(field_spec("dir", T::file_path, "", "directory to write into")),
           field_spec("filename", T::string, "{control_id}.hl7",
-                     "file name; {control_id}, {type}, {event}, {id} are replaced"),
+                     "file name; {control_id}, {type}, {event}, {id}, {delivery} and, in batch "
+                     "mode, {period} (UTC YYYYMMDDHHMMSS) are replaced"),
           one_of(field_spec("line_ending", T::enum_, "cr", "segment terminator: cr, lf or crlf"),
                  {"cr", "lf", "crlf"}),
+          field_spec("batch_period", T::duration, "0s",
+                     "append each period's messages to one file, renamed into place when the "
+                     "period is over; 0: one file per message"),
       })};
 }
 
@@ -126,11 +131,6 @@ void check_destination(DestinationConfig& d, std::string_view context, DecodeCon
   Params& p = d.params;
   if (auto it = p.find("tls"); it != p.end()) {
     decode_tls(it->second, /*listener=*/false, context, ctx);
-  }
-  if (d.type == "http") {
-    const Value& url = p["url"];
-    if (!url.text.empty() && !url.text.starts_with("http://") &&
-        !url.text.starts_with("https://")) {
     const auto& m = it->second.map;
     if (auto v = m.find("verify"); d.type == "mllp" && v != m.end() && v->second == "false") {
       // Unverified TLS to a subscriber can be intercepted without anyone noticing.
@@ -139,6 +139,11 @@ void check_destination(DestinationConfig& d, std::string_view context, DecodeCon
                                  "tls: verify: false is not supported; give the subscriber's CA "
                                  "as ca and the name in its certificate as server_name"));
     }
+  }
+  if (d.type == "http") {
+    const Value& url = p["url"];
+    if (!url.text.empty() && !url.text.starts_with("http://") &&
+        !url.text.starts_with("https://")) {
       ctx.diags.error(url.mark, in_context(context,
                                            "url: expected an http:// or https:// URL, "
                                            "got " +
