@@ -87,6 +87,12 @@ class AdminBackend {
   virtual Result<ReloadOutcome> reload(std::string_view actor) = 0;
   // The record of `nhs_number`; include_withheld adds what the record store withholds by default.
   virtual Result<PatientRecord> patient(std::string_view nhs_number, bool include_withheld) = 0;
+  // Whether `role` may see patients who opted out of sharing (the record store's
+  // override_roles); admins always may.
+  virtual bool may_override(std::string_view role) const {
+    (void)role;
+    return false;
+  }
 };
 
 }  // namespace irwell::admin

@@ -166,6 +166,10 @@ class Backend final : public admin::AdminBackend {
     return admin::ReloadOutcome{r.ok, std::move(r.diagnostics)};
   }
 
+  bool may_override(std::string_view role) const override {
+    return !e_.records.empty() && e_.records.begin()->second->sharing().may_override(role);
+  }
+
   Result<admin::PatientRecord> patient(std::string_view nhs_number,
                                        bool include_withheld) override {
     if (e_.records.empty()) return fail("no record_store destination is configured");

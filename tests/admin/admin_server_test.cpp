@@ -350,6 +350,11 @@ TEST_CASE("admin: patient records need operator, are audited, withheld parts nee
   CHECK(s.get("/api/v1/patients/9990000018?include_withheld=true", "admin-token").status == 200);
   CHECK(s.backend.last_include_withheld());
   CHECK(s.backend.fake_store().audits().back().detail == "include_withheld");
+  // A role the record store's override_roles names may see an opted-out patient too, audited.
+  s.backend.override_roles = {"operator"};
+  CHECK(s.get("/api/v1/patients/9990000018?include_withheld=true", "operator-token").status == 200);
+  CHECK(s.backend.fake_store().audits().back().actor != "");
+  CHECK(s.backend.fake_store().audits().back().detail == "include_withheld");
 
   CHECK(s.get("/api/v1/patients/9990000026", "operator-token").status == 404);  // valid, no record
   CHECK(s.get("/api/v1/patients/1234567890", "operator-token").status == 400);  // bad check digit

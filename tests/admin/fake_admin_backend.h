@@ -326,6 +326,11 @@ class FakeAdminBackend final : public admin::AdminBackend {
     ++reloads_;
     return reload_;
   }
+  bool may_override(std::string_view role) const override {
+    return std::find(override_roles.begin(), override_roles.end(), role) != override_roles.end();
+  }
+  std::vector<std::string> override_roles;  // the record store's override_roles, as configured
+
   Result<admin::PatientRecord> patient(std::string_view nhs, bool include_withheld) override {
     std::lock_guard lock(mu_);
     last_include_withheld_ = include_withheld;
