@@ -84,7 +84,7 @@ Status<> DeliveryService::start() {
     const bool is_paused =
         std::find(paused->begin(), paused->end(), d->destination()) != paused->end();
     d->set_paused(is_paused);  // visible to status() at once, before the executor starts it
-    asio::post(io_, [dispatcher = d.get(), is_paused] { dispatcher->start(is_paused); });
+    asio::post(io_, [dispatcher = d.get()] { dispatcher->start(); });
   }
   return ok();
 }

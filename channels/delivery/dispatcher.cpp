@@ -47,8 +47,7 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, BlockingPool& pool,
   for (int i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>(executor_));
 }
 
-void Dispatcher::start(bool paused) {
-  paused_ = paused;
+void Dispatcher::start() {
   for (auto& lane : lanes_) lane->sender = make_sender_();
   auto track = [this](std::exception_ptr e) {
     --running_;
@@ -63,7 +62,7 @@ void Dispatcher::start(bool paused) {
   log::info("dispatcher_started", {{"destination", setup_.destination},
                                    {"type", setup_.type},
                                    {"lanes", lanes_.size()},
-                                   {"paused", paused}});
+                                   {"paused", paused_.load()}});
 }
 
 void Dispatcher::stop() {

@@ -66,8 +66,10 @@ class Dispatcher {
   const std::string& destination() const { return setup_.destination; }
   const std::string& type() const { return setup_.type; }
 
-  // On the executor: spawns the loader and the lanes. `paused`: the stored flag.
-  void start(bool paused);
+  // On the executor: spawns the loader and the lanes. Set the stored paused flag with
+  // set_paused() first: start() does not touch it, so an operator's pause that lands between
+  // the two is never undone.
+  void start();
   // On the executor: no new sends; the senders are closed, a send in progress ends as a
   // failure that is not recorded (the delivery stays unfinished and is sent again on start).
   void stop();
