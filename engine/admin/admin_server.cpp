@@ -67,6 +67,15 @@ Status<> AdminServer::bind() {
     return fail("admin: cannot listen on " + where + ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint().port();
+  if (config_.tls.enabled) {
+    auto context = channels::make_tls_server_context(config_.tls);
+    if (!context) {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      return fail("admin: " + context.error().message);
+    }
+    tls_ = std::move(*context);
+  }
   return ok();
 }
 
@@ -75,7 +84,7 @@ void AdminServer::start() {
   if (handler_.options().sample_interval > Duration::zero()) {
     asio::co_spawn(io_, sample_loop(), asio::detached);
   }
-  log::info("admin_started", {{"bind", config_.bind}, {"port", port_}});
+  log::info("admin_started", {{"bind", config_.bind}, {"port", port_}, {"tls", tls_ != nullptr}});
 }
 
 void AdminServer::stop() {
@@ -86,6 +95,9 @@ void AdminServer::stop() {
   sample_timer_.cancel();
   for (auto& [id, weak] : connections_) {
     if (auto stream = weak.lock()) stream->socket().close(ignored);
+  }
+  for (auto& [id, weak] : tls_connections_) {
+    if (auto stream = weak.lock()) beast::get_lowest_layer(*stream).socket().close(ignored);
   }
 }
 
@@ -106,8 +118,18 @@ asio::awaitable<void> AdminServer::accept_loop() {
       socket.close(ignored);
       continue;
     }
-    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
     uint64_t id = next_connection_++;
+    if (tls_) {
+      boost::system::error_code pec;
+      const auto remote = socket.remote_endpoint(pec);
+      std::string peer = pec ? std::string("?")
+                             : remote.address().to_string() + ":" + std::to_string(remote.port());
+      auto stream = std::make_shared<TlsStream>(beast::tcp_stream(std::move(socket)), *tls_->ssl);
+      tls_connections_[id] = stream;
+      asio::co_spawn(io_, tls_connection(std::move(stream), id, std::move(peer)), asio::detached);
+      continue;
+    }
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
     connections_[id] = stream;
     asio::co_spawn(io_, connection(std::move(stream), id), asio::detached);
   }
@@ -131,6 +153,22 @@ asio::awaitable<void> AdminServer::connection(std::shared_ptr<beast::tcp_stream>
                                               uint64_t id) {
   co_await serve(*stream);
   connections_.erase(id);
+}
+
+asio::awaitable<void> AdminServer::tls_connection(std::shared_ptr<TlsStream> stream, uint64_t id,
+                                                  std::string peer) {
+  auto& lowest = beast::get_lowest_layer(*stream);
+  lowest.expires_after(tls_->settings.handshake_timeout);
+  auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::server, kTuple);
+  if (ec) {
+    if (!stopping_) {
+      log::warn("admin_tls_handshake_failed", {{"peer", peer}, {"reason", ec.message()}});
+    }
+    close_stream(lowest);
+  } else {
+    co_await serve(*stream);
+  }
+  tls_connections_.erase(id);
 }
 
 asio::awaitable<HttpResponse> AdminServer::run_handler(HttpRequest request) {
@@ -201,5 +239,6 @@ asio::awaitable<void> AdminServer::serve(Stream& stream) {
 }
 
 template asio::awaitable<void> AdminServer::serve<beast::tcp_stream>(beast::tcp_stream&);
+template asio::awaitable<void> AdminServer::serve<AdminServer::TlsStream>(TlsStream&);
 
 }  // namespace irwell::admin

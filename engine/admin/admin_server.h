@@ -21,19 +21,23 @@
 // than read_timeout is closed. Keep-alive is honoured. Beyond max_connections, new connections
 // are closed at once.
 //
-// TLS (later): the connection code is a template over the stream type (serve<Stream>), so a
-// TLS listener can run the same code over boost::beast::ssl_stream<boost::beast::tcp_stream>
-// after its handshake.
+// TLS: when config.tls is enabled (admin: tls: {cert, key, ...}), bind() builds the server
+// context (bad files fail it) and every connection runs the TLS handshake within
+// tls.handshake_timeout before serve<ssl_stream>; a failed handshake is logged
+// (admin_tls_handshake_failed, with the peer and OpenSSL's reason) and closes only that
+// connection. Client certificates per tls.client_cert (off, optional, required).
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
 
+#include "channels/tls/tls_server_context.h"
 #include "engine/admin/admin_backend.h"
 #include "engine/admin/api_handler.h"
 #include "engine/config/config.h"
@@ -76,6 +80,9 @@ class AdminServer {
   boost::asio::awaitable<void> sample_loop();
   boost::asio::awaitable<void> connection(std::shared_ptr<boost::beast::tcp_stream> stream,
                                           uint64_t id);
+  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  boost::asio::awaitable<void> tls_connection(std::shared_ptr<TlsStream> stream, uint64_t id,
+                                              std::string peer);
   boost::asio::awaitable<HttpResponse> handle(HttpRequest request);
   boost::asio::awaitable<HttpResponse> run_handler(HttpRequest request);
 
@@ -86,6 +93,8 @@ class AdminServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer sample_timer_;
   std::map<uint64_t, std::weak_ptr<boost::beast::tcp_stream>> connections_;
+  std::map<uint64_t, std::weak_ptr<TlsStream>> tls_connections_;
+  std::shared_ptr<const channels::TlsServerContext> tls_;  // null: plain HTTP
   uint64_t next_connection_ = 0;
   bool stopping_ = false;
   uint16_t port_ = 0;

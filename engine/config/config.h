@@ -88,6 +88,7 @@ struct AdminConfig {
   bool enabled = true;
   std::string bind = "127.0.0.1";
   int port = 8080;
+  TlsConfig tls;                   // HTTPS (and client certificates) when enabled
   std::vector<AdminToken> tokens;  // in file order
 };
 

@@ -69,6 +69,10 @@ const std::vector<FieldSpec>& admin_fields() {
       field_spec("enabled", T::boolean, "true", "serve the admin HTTP API and dashboard"),
       field_spec("bind", T::string, "127.0.0.1", "address to listen on"),
       field_spec("port", T::port, "8080", "TCP port; 0 picks a free port"),
+      one_of(field_spec("tls", T::map, "",
+                        "HTTPS: {cert, key} files; client certificates: ca, client_cert (off, "
+                        "optional, required); min_version (1.2, 1.3), handshake_timeout (10s)"),
+             {"cert", "key", "ca", "client_cert", "min_version", "handshake_timeout"}),
   };
   return kFields;
 }
@@ -183,6 +187,7 @@ class Loader {
     a.enabled = p["enabled"].boolean;
     a.bind = p["bind"].text;
     a.port = static_cast<int>(p["port"].integer);
+    if (p["tls"].given) a.tls = decode_tls(p["tls"], /*listener=*/true, "admin", ctx_);
     if (const MapView::Entry* tokens = view.get("tokens")) decode_tokens(*tokens->value);
     return p["port"].mark;
   }
