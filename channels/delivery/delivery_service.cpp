@@ -40,6 +40,10 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
     if (d.type == "mllp") {
       auto options = MllpSenderOptions::from(d);
       if (!options) return fail(options.error());
+      if (options->tls) {
+        options->tls_slot = std::make_shared<TlsSlot>(options->tls);
+        service->tls_slots_[d.name] = options->tls_slot;
+      }
       make = [ex, o = std::move(*options)] { return std::make_unique<MllpSender>(ex, o); };
     } else if (d.type == "file") {
       BlockingPool* pool = &service->pool_;
@@ -91,6 +95,22 @@ Status<> DeliveryService::start() {
 
 void DeliveryService::stop() {
   for (auto& d : dispatchers_) d->stop();
+}
+
+Status<> DeliveryService::reload_tls(const config::Config& config) {
+  for (const config::DestinationConfig& d : config.destinations) {
+    auto slot = tls_slots_.find(d.name);
+    if (slot == tls_slots_.end() || d.type != "mllp") continue;
+    auto options = MllpSenderOptions::from(d);
+    if (!options) {
+      log::error("tls_reload_failed", {{"destination", d.name}, {"error", options.error().message}});
+      return fail(options.error());
+    }
+    if (!options->tls) continue;
+    slot->second->set(options->tls);
+    log::info("tls_reloaded", {{"destination", d.name}});
+  }
+  return ok();
 }
 
 void DeliveryService::wake_all() {

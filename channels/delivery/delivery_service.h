@@ -19,6 +19,7 @@
 #include "channels/delivery/blocking_pool.h"
 #include "channels/delivery/delivery_control.h"
 #include "channels/delivery/dispatcher.h"
+#include "channels/delivery/mllp_sender.h"
 #include "engine/config/config.h"
 #include "engine/core/clock.h"
 #include "engine/core/result.h"
@@ -45,6 +46,9 @@ class DeliveryService final : public DeliveryControl {
   Status<> start();
   void stop();      // on the executor
   void wake_all();  // any thread: every dispatcher re-reads the clock (ManualClock tests)
+  // Re-reads the TLS files of the mllp destinations (any thread): new connections use them,
+  // established ones keep theirs. A destination whose files fail keeps its current context.
+  Status<> reload_tls(const config::Config& config);
   // Per destination: message received -> delivery sent (any thread).
   std::vector<std::pair<std::string, HistogramSnapshot>> delivery_latency() const;
 
@@ -72,6 +76,7 @@ class DeliveryService final : public DeliveryControl {
   const Clock& clock_;
   BlockingPool pool_{2};
   std::vector<std::unique_ptr<Dispatcher>> dispatchers_;
+  std::map<std::string, std::shared_ptr<TlsSlot>> tls_slots_;  // mllp destinations with TLS
 };
 
 }  // namespace irwell::delivery

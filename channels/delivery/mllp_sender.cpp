@@ -58,35 +58,50 @@ Result<MllpSenderOptions> MllpSenderOptions::from(const config::DestinationConfi
 }
 
 MllpSender::MllpSender(asio::any_io_executor executor, MllpSenderOptions options)
-    : options_(std::move(options)),
-      client_(std::move(executor), options_.tls.get(),
-              std::chrono::duration_cast<client::MllpClient::Clock::duration>(options_.ack_timeout),
-              std::chrono::duration_cast<client::MllpClient::Clock::duration>(
-                  options_.connect_timeout)) {}
+    : executor_(std::move(executor)), options_(std::move(options)) {
+  tls_in_use_ = options_.tls_slot ? options_.tls_slot->get() : options_.tls;
+  client_ = std::make_unique<client::MllpClient>(
+      executor_, tls_in_use_.get(),
+      std::chrono::duration_cast<client::MllpClient::Clock::duration>(options_.ack_timeout),
+      std::chrono::duration_cast<client::MllpClient::Clock::duration>(options_.connect_timeout));
+}
 
-void MllpSender::close() { client_.close(); }
+void MllpSender::close() { client_->close(); }
+
+void MllpSender::renew_client_if_reloaded() {
+  if (!options_.tls_slot) return;
+  auto current = options_.tls_slot->get();
+  if (current == tls_in_use_) return;
+  // Certificates were reloaded: the next connection uses them (the old one is closed already).
+  tls_in_use_ = std::move(current);
+  client_ = std::make_unique<client::MllpClient>(
+      executor_, tls_in_use_.get(),
+      std::chrono::duration_cast<client::MllpClient::Clock::duration>(options_.ack_timeout),
+      std::chrono::duration_cast<client::MllpClient::Clock::duration>(options_.connect_timeout));
+}
 
 asio::awaitable<SendOutcome> MllpSender::send(const store::PendingDelivery& d) {
   using Kind = client::ClientError::Kind;
   auto outcome_of = [](Kind k) { return k == Kind::timeout ? "timeout" : "error"; };
-  if (!client_.is_open()) {
-    auto connected = co_await client_.connect(options_.endpoint);
+  if (!client_->is_open()) {
+    renew_client_if_reloaded();
+    auto connected = co_await client_->connect(options_.endpoint);
     if (!connected) {
       co_return SendOutcome::failed(outcome_of(connected.error().kind), connected.error().message);
     }
   }
   const std::string frame = with_cr_segments(d.payload);
   const std::string control_id = hl7::salvage_header(frame).control_id;
-  auto reply = co_await client_.exchange(frame);
+  auto reply = co_await client_->exchange(frame);
   if (!reply) {
-    client_.close();
+    client_->close();
     co_return SendOutcome::failed(outcome_of(reply.error().kind), reply.error().message);
   }
   const client::AckVerdict verdict = client::judge_reply(control_id, *reply);
   if (verdict.accepted) co_return SendOutcome::delivered(std::move(*reply));
   if (!verdict.is_ack || verdict.control_id != control_id) {
     // Out of step with the receiver: start afresh on a new connection.
-    client_.close();
+    client_->close();
     co_return SendOutcome::failed("error", verdict.problem, std::move(*reply));
   }
   const bool rejected = verdict.code == "AR" || verdict.code == "CR";

@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
+#include <mutex>
 
 #include "channels/client/endpoint.h"
 #include "channels/client/mllp_client.h"
@@ -23,6 +24,25 @@
 
 namespace irwell::delivery {
 
+// The TLS context a destination's senders use for NEW connections; replaced by a certificate
+// reload (SIGHUP) while established connections keep the context they were made with.
+class TlsSlot {
+ public:
+  explicit TlsSlot(std::shared_ptr<boost::asio::ssl::context> c) : context_(std::move(c)) {}
+  std::shared_ptr<boost::asio::ssl::context> get() const {
+    std::lock_guard lock(mutex_);
+    return context_;
+  }
+  void set(std::shared_ptr<boost::asio::ssl::context> c) {
+    std::lock_guard lock(mutex_);
+    context_ = std::move(c);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<boost::asio::ssl::context> context_;
+};
+
 struct MllpSenderOptions {
   client::Endpoint endpoint;
   Duration connect_timeout = std::chrono::seconds(10);
@@ -30,6 +50,7 @@ struct MllpSenderOptions {
   bool retry_on_ae = true;                         // false: AE/CE dead-letters
   bool retry_on_ar = false;                        // true: AR/CR is retried
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain TCP
+  std::shared_ptr<TlsSlot> tls_slot;  // when set, new connections take its context instead
 
   // From a checked `mllp` destination (builds the TLS context when `tls:` is given).
   static Result<MllpSenderOptions> from(const config::DestinationConfig& d);
@@ -42,8 +63,12 @@ class MllpSender final : public Sender {
   void close() override;
 
  private:
+  void renew_client_if_reloaded();
+
+  boost::asio::any_io_executor executor_;
   MllpSenderOptions options_;
-  client::MllpClient client_;
+  std::shared_ptr<boost::asio::ssl::context> tls_in_use_;  // outlives client_'s connection
+  std::unique_ptr<client::MllpClient> client_;
 };
 
 // Segment endings normalised to CR (a message stored as received may use LF or CRLF).

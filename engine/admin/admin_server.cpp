@@ -79,6 +79,19 @@ Status<> AdminServer::bind() {
   return ok();
 }
 
+Status<> AdminServer::reload_tls(const config::TlsConfig& tls) {
+  if (!tls.enabled || !config_.tls.enabled) return fail("admin: TLS is not on; restart to change");
+  auto context = channels::make_tls_server_context(tls);
+  if (!context) {
+    log::error("tls_reload_failed", {{"listener", "admin"}, {"error", context.error().message}});
+    return fail("admin: " + context.error().message);
+  }
+  // tls_ is read by the accept loop on the network thread: swap it there.
+  asio::post(io_, [this, c = std::move(*context)]() mutable { tls_ = std::move(c); });
+  log::info("tls_reloaded", {{"listener", "admin"}});
+  return ok();
+}
+
 void AdminServer::start() {
   asio::co_spawn(io_, accept_loop(), asio::detached);
   if (handler_.options().sample_interval > Duration::zero()) {

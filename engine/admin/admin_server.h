@@ -68,6 +68,9 @@ class AdminServer {
   void start();
   void stop();
   uint16_t port() const { return port_; }
+  // Re-reads the TLS files (any thread): new connections use them, established ones keep
+  // theirs. Err (the current context stays) when they cannot be loaded or TLS is off.
+  Status<> reload_tls(const config::TlsConfig& tls);
   ApiHandler& handler() { return handler_; }
 
   // Serves HTTP/1.1 requests on one connected stream until the peer closes, a timeout or

@@ -338,6 +338,10 @@ void Engine::reload_tls(const config::Config& config) {
     if (!s || !s->mllp.tls.enabled) continue;
     (void)l->reload_tls(s->mllp.tls);  // logs tls_reloaded or tls_reload_failed
   }
+  if (impl_->admin_server && config.admin.tls.enabled) {
+    (void)impl_->admin_server->reload_tls(config.admin.tls);
+  }
+  (void)impl_->deliveries->reload_tls(config);
 }
 
 std::optional<uint16_t> Engine::admin_port() const {

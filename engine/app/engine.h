@@ -87,8 +87,9 @@ class Engine {
   store::CommitQueueCounters commit_counters() const;
   // The delivery side (dispatchers, pause/resume, replay); only while running.
   delivery::DeliveryService& deliveries();
-  // Re-reads the TLS certificates of every TLS listener from `config` (the running one, files
-  // renewed on disk); established connections keep theirs. Failures are logged and leave the
+  // Re-reads the TLS certificates of every TLS listener, of the admin server and of the mllp
+  // destinations from `config` (the running one, files renewed on disk); established
+  // connections keep theirs. Failures are logged and leave the
   // listener's current certificate in use. Any thread.
   void reload_tls(const config::Config& config);
   // The admin API's port (the real one when the config says 0); nullopt when disabled.

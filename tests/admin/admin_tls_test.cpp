@@ -94,3 +94,20 @@ TEST_CASE("admin over HTTPS with client_cert: required refuses a client without 
   CHECK(https_get(a.port(), a.ca_pem).starts_with("ERR"));
   CHECK(https_get(a.port(), a.ca_pem, a.client.cert.string(), a.client.key.string()) == "200");
 }
+
+TEST_CASE("admin over HTTPS: a certificate reload takes effect for new connections",
+          "[admin][tls]") {
+  TlsAdmin a(config::TlsConfig::ClientCert::off);
+  CHECK(https_get(a.port(), a.ca_pem) == "200");
+  // A certificate from another CA, as if renewed on disk, then the reload SIGHUP triggers.
+  const testing::CertFiles renewed =
+      a.other.issue({"localhost", {"localhost"}}, a.dir.path(), "renewed");
+  config::Config next;
+  next.admin.enabled = true;
+  next.admin.tls.enabled = true;
+  next.admin.tls.cert = renewed.cert;
+  next.admin.tls.key = renewed.key;
+  a.engine->reload_tls(next);
+  CHECK(https_get(a.port(), a.other_pem) == "200");
+  CHECK(https_get(a.port(), a.ca_pem).starts_with("ERR"));
+}

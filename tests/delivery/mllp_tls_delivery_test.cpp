@@ -168,3 +168,25 @@ TEST_CASE("tls: verify: false on an mllp destination is refused by the loader", 
                   kRouteAllToSub));
   CHECK(config::load_config(pki.dir.path() / "routes.yaml", app::builtin_registry()));
 }
+
+TEST_CASE("tls: a certificate reload (SIGHUP) is used by the next connection",
+          "[delivery][tls]") {
+  Pki pki;
+  // The subscriber's certificate comes from a CA the destination does not trust yet.
+  const CertFiles renewed = pki.stranger.issue({"subscriber.test", {}}, pki.dir.path(), "renewed");
+  TlsTestSubscriber sub(renewed.cert, renewed.key);
+  const std::filesystem::path trust = pki.dir.path() / "trust.pem";
+  std::filesystem::copy_file(pki.ca_file, trust);
+  DeliveryEngine e(tls_destination(sub.port(), tls_line("ca", trust)), kRouteAllToSub);
+  e.send({adt("RELOAD1")});
+  const store::StoredDelivery failing = retried(e, "RELOAD1");
+  CHECK(failing.state == "retry_wait");
+  // The operator puts the new CA bundle in place and sends SIGHUP (routes.yaml unchanged).
+  std::filesystem::copy_file(pki.stranger_file, trust,
+                             std::filesystem::copy_options::overwrite_existing);
+  auto config = config::load_config(e.dir.path() / "routes.yaml", app::builtin_registry());
+  REQUIRE(config);
+  e.engine->reload_tls(config.value());
+  REQUIRE(eventually([&] { return e.state_of("RELOAD1") == "sent"; }));
+  CHECK(sub.received() == std::vector<std::string>{"RELOAD1"});
+}
