@@ -365,6 +365,12 @@ const channels::MllpListenerCounters* Engine::counters(std::string_view source) 
 
 store::MessageStore& Engine::store() { return *impl_->store; }
 
+uint64_t Engine::commits_finished() const { return impl_->commits->finished(); }
+
+uint64_t Engine::wait_for_commit(uint64_t seen, Duration guard) const {
+  return impl_->commits->wait_finished(seen, guard);
+}
+
 delivery::DeliveryService& Engine::deliveries() { return *impl_->deliveries; }
 
 record::RecordStore* Engine::record_store(std::string_view destination) {

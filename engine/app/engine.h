@@ -85,6 +85,10 @@ class Engine {
   // The open store; only while running (stop() closes it).
   store::MessageStore& store();
   store::CommitQueueCounters commit_counters() const;
+  // The store writer's finished transactions, and a wait for the next (CommitQueue::finished,
+  // wait_finished); only while running. Tests wait on this instead of polling the store.
+  uint64_t commits_finished() const;
+  uint64_t wait_for_commit(uint64_t seen, Duration guard) const;
   // The delivery side (dispatchers, pause/resume, replay); only while running.
   delivery::DeliveryService& deliveries();
   // Re-reads the TLS certificates of every TLS listener, of the admin server and of the mllp

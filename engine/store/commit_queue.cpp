@@ -66,6 +66,17 @@ void CommitQueue::submit_result(DeliveryResult&& r) {
   wake_.notify_one();
 }
 
+uint64_t CommitQueue::finished() const {
+  std::lock_guard lock(mutex_);
+  return finished_;
+}
+
+uint64_t CommitQueue::wait_finished(uint64_t seen, Duration guard) const {
+  std::unique_lock lock(mutex_);
+  finished_cv_.wait_for(lock, guard, [&] { return finished_ > seen; });
+  return finished_;
+}
+
 size_t CommitQueue::pending() const { return pending_.load(std::memory_order_relaxed); }
 
 CommitQueueCounters CommitQueue::counters() const {
@@ -149,6 +160,8 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
   batch_.clear();
   batch_done_.clear();
   lock.lock();
+  ++finished_;
+  finished_cv_.notify_all();
   if (!batch_results_.empty()) {
     // The transaction failed: keep the results for the next one, ahead of newer results.
     batch_results_.insert(batch_results_.end(), std::make_move_iterator(queued_results_.begin()),

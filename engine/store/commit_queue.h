@@ -79,6 +79,11 @@ class CommitQueue {
   // Submitted and not yet completed (queued or in the batch being committed).
   size_t pending() const;
   CommitQueueCounters counters() const;
+  // Transactions finished so far (committed or failed), and a wait for the next one: blocks
+  // until more than `seen` have finished or `guard` has passed; returns the count. For callers
+  // that must wait until what they submitted (or a dispatcher's result) is in the store.
+  uint64_t finished() const;
+  uint64_t wait_finished(uint64_t seen, Duration guard) const;
 
  private:
   void run();
@@ -94,6 +99,8 @@ class CommitQueue {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  mutable std::condition_variable finished_cv_;
+  uint64_t finished_ = 0;  // guarded by mutex_
   std::vector<NewMessage> queued_;  // guarded by mutex_
   std::vector<Done> queued_done_;   // guarded by mutex_, parallel to queued_
   std::vector<DeliveryResult> queued_results_;  // guarded by mutex_

@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -21,17 +20,6 @@
 #include "engine/pipeline/router.h"
 
 namespace irwell::testing {
-
-// Polls `cond` every few milliseconds until it holds; false after `guard`.
-inline bool eventually(const std::function<bool()>& cond,
-                       std::chrono::seconds guard = std::chrono::seconds(60)) {
-  const auto until = std::chrono::steady_clock::now() + guard;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
 
 inline std::string adt(const std::string& control_id, const std::string& mrn = "K100") {
   return cr(fmt::format(
@@ -84,6 +72,21 @@ class DeliveryEngine {
   }
 
   uint16_t port() const { return port_; }
+
+  // Waits until `cond` holds; false after `guard`. Every state a delivery test waits for
+  // (messages, delivery outcomes) reaches the store through the engine's writer, so `cond` is
+  // checked again after each transaction the writer finishes: an event, not a poll.
+  bool eventually(const std::function<bool()>& cond,
+                  std::chrono::seconds guard = std::chrono::seconds(60)) {
+    const auto until = std::chrono::steady_clock::now() + guard;
+    for (;;) {
+      const uint64_t seen = engine->commits_finished();
+      if (cond()) return true;
+      const auto left = until - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return false;
+      engine->wait_for_commit(seen, std::chrono::duration_cast<Duration>(left));
+    }
+  }
   store::MessageStore& store() { return engine->store(); }
   delivery::DeliveryService& deliveries() { return engine->deliveries(); }
 

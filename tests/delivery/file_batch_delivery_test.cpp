@@ -46,7 +46,7 @@ void send_and_wait(DeliveryEngine& e, const std::vector<std::string>& ids) {
   std::vector<std::string> messages;
   for (const auto& id : ids) messages.push_back(adt(id));
   e.send(messages);
-  for (const auto& id : ids) REQUIRE(eventually([&] { return e.state_of(id) == "sent"; }));
+  for (const auto& id : ids) REQUIRE(e.eventually([&] { return e.state_of(id) == "sent"; }));
 }
 
 }  // namespace

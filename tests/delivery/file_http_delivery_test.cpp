@@ -98,7 +98,7 @@ TEST_CASE("file destination: one whole file per message, named from its fields",
                                out.path().string()),
                    kRouteAllToSub);
   e.send({adt("F1"), adt("F/2")});
-  REQUIRE(eventually([&] { return e.state_of("F/2") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("F/2") == "sent"; }));
   const std::string first = read_file(out.path() / "ADT_A01_F1.hl7");
   CHECK(first.starts_with("MSH|^~\\&|PAS|RIVERMEAD"));
   CHECK(first.find('\r') == std::string::npos);
@@ -122,10 +122,10 @@ TEST_CASE("file destination: a missing directory is retried until it exists", "[
                                dir.string()),
                    kRouteAllToSub);
   e.send({adt("FL1")});
-  REQUIRE(eventually([&] { return e.deliveries_of("FL1")[0].attempts >= 2; }));
+  REQUIRE(e.eventually([&] { return e.deliveries_of("FL1")[0].attempts >= 2; }));
   CHECK(e.state_of("FL1") == "retry_wait");
   fs::create_directories(dir);
-  REQUIRE(eventually([&] { return e.state_of("FL1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("FL1") == "sent"; }));
   CHECK(fs::exists(dir / "FL1.hl7"));
 }
 
@@ -149,7 +149,7 @@ TEST_CASE("http destination: 2xx delivered, 5xx retried, 4xx dead-lettered", "[d
                                server.port()),
                    kRouteAllToSub);
   e.send({adt("H1")});
-  REQUIRE(eventually([&] { return e.state_of("H1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("H1") == "sent"; }));
   auto requests = server.requests();
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].starts_with("POST /hl7/in HTTP/1.1\r\n"));
@@ -160,13 +160,13 @@ TEST_CASE("http destination: 2xx delivered, 5xx retried, 4xx dead-lettered", "[d
 
   server.status = 503;
   e.send({adt("H2")});
-  REQUIRE(eventually([&] { return e.deliveries_of("H2")[0].attempts >= 2; }));
+  REQUIRE(e.eventually([&] { return e.deliveries_of("H2")[0].attempts >= 2; }));
   server.status = 201;
-  REQUIRE(eventually([&] { return e.state_of("H2") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("H2") == "sent"; }));
 
   server.status = 400;
   e.send({adt("H3")});
-  REQUIRE(eventually([&] { return e.state_of("H3") == "dead"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("H3") == "dead"; }));
   CHECK(e.deliveries_of("H3")[0].attempts == 1);
   CHECK(e.deliveries_of("H3")[0].last_error.starts_with("HTTP/1.1 400"));
 }

@@ -34,7 +34,7 @@ TEST_CASE("AA: every message is delivered once, in order, with its ACK kept", "[
   CHECK(sub.received() == ids);
   // The subscriber got CR segment endings and the message as routed.
   CHECK(sub.payloads().front().find('\n') == std::string::npos);
-  REQUIRE(eventually([&] { return e.state_of(ids.back()) == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of(ids.back()) == "sent"; }));
   auto d = e.deliveries_of(ids.front());
   REQUIRE(d.size() == 1);
   CHECK(d[0].state == "sent");
@@ -59,7 +59,7 @@ TEST_CASE("AE is retried (on_ae: retry) and the queue waits behind it", "[delive
   REQUIRE(sub.wait_received(3));
   for (const auto& id : sub.received()) CHECK(id == "AE1");
   sub.set_mode(Mode::aa);
-  REQUIRE(eventually([&] { return e.state_of("AE2") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("AE2") == "sent"; }));
   auto d = e.deliveries_of("AE1");
   CHECK(d[0].state == "sent");
   CHECK(d[0].attempts >= 2);
@@ -76,13 +76,13 @@ TEST_CASE("AR is dead-lettered at once, the queue moves on, and replay delivers 
   sub.set_mode(Mode::ar);
   DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);
   e.send({adt("AR1")});
-  REQUIRE(eventually([&] { return e.state_of("AR1") == "dead"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("AR1") == "dead"; }));
   auto d = e.deliveries_of("AR1");
   CHECK(d[0].attempts == 1);
   CHECK(d[0].last_error.starts_with("AR"));
   sub.set_mode(Mode::aa);
   e.send({adt("AR2")});
-  REQUIRE(eventually([&] { return e.state_of("AR2") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("AR2") == "sent"; }));
 
   auto dead = e.deliveries().dead_letters("sub", 10, 0);
   REQUIRE(dead);
@@ -95,7 +95,7 @@ TEST_CASE("AR is dead-lettered at once, the queue moves on, and replay delivers 
   auto replayed = e.deliveries().replay_dead("sub", "tester");
   REQUIRE(replayed);
   REQUIRE(replayed->size() == 1);
-  REQUIRE(eventually([&] { return e.state_of("AR1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("AR1") == "sent"; }));
   d = e.deliveries_of("AR1");
   REQUIRE(d.size() == 2);
   CHECK(d[0].state == "dead");
@@ -117,12 +117,12 @@ TEST_CASE("on_ar: retry and on_ae: dead_letter are honoured", "[delivery]") {
   DeliveryEngine e(mllp_destination(sub.port(), "    on_ae: dead_letter\n    on_ar: retry\n"),
                    kRouteAllToSub);
   e.send({adt("AEDEAD")});
-  REQUIRE(eventually([&] { return e.state_of("AEDEAD") == "dead"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("AEDEAD") == "dead"; }));
   sub.set_mode(Mode::ar);
   e.send({adt("ARRETRY")});
   REQUIRE(sub.wait_received(3));
   sub.set_mode(Mode::aa);
-  REQUIRE(eventually([&] { return e.state_of("ARRETRY") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("ARRETRY") == "sent"; }));
   CHECK(e.deliveries_of("ARRETRY")[0].attempts >= 2);
 }
 
@@ -134,7 +134,7 @@ TEST_CASE("an ACK for another control ID (H5) is a failure; the connection is re
   e.send({adt("WRONG1")});
   REQUIRE(sub.wait_received(2));
   sub.set_mode(Mode::aa);
-  REQUIRE(eventually([&] { return e.state_of("WRONG1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("WRONG1") == "sent"; }));
   auto d = e.deliveries_of("WRONG1");
   CHECK(d[0].attempt_log.front().outcome == "error");
   CHECK(d[0].attempt_log.front().error.find("WRONG1X") != std::string::npos);
@@ -149,7 +149,7 @@ TEST_CASE("a subscriber that never answers times out (ack_timeout) and is retrie
   e.send({adt("HANG1")});
   REQUIRE(sub.wait_received(2));
   sub.set_mode(Mode::aa);
-  REQUIRE(eventually([&] { return e.state_of("HANG1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("HANG1") == "sent"; }));
   auto d = e.deliveries_of("HANG1");
   CHECK(d[0].attempt_log.front().outcome == "timeout");
 }
@@ -161,7 +161,7 @@ TEST_CASE("a subscriber that closes the connection on a message is retried", "[d
   e.send({adt("CLOSE1")});
   REQUIRE(sub.wait_received(2));
   sub.set_mode(Mode::aa);
-  REQUIRE(eventually([&] { return e.state_of("CLOSE1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("CLOSE1") == "sent"; }));
   CHECK(e.deliveries_of("CLOSE1")[0].attempt_log.front().outcome == "error");
 }
 
@@ -171,7 +171,7 @@ TEST_CASE("max_attempts dead-letters a delivery that keeps failing", "[delivery]
   DeliveryEngine e(mllp_destination(sub.port(), "    max_attempts: 3\n    connect_timeout: 1s\n"),
                    kRouteAllToSub);
   e.send({adt("MAX1")});
-  REQUIRE(eventually([&] { return e.state_of("MAX1") == "dead"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("MAX1") == "dead"; }));
   auto d = e.deliveries_of("MAX1");
   CHECK(d[0].attempts == 3);
   CHECK(d[0].attempt_log.size() == 3);
@@ -188,7 +188,7 @@ TEST_CASE("queued deliveries survive a restart and go out in order", "[delivery]
   sub.up();
   e.start();
   REQUIRE(sub.wait_received(ids.size()));
-  REQUIRE(eventually([&] { return e.state_of(ids.back()) == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of(ids.back()) == "sent"; }));
   CHECK(sub.received() == ids);
 }
 
@@ -216,7 +216,7 @@ TEST_CASE("replay of one message sends it again and is audited", "[delivery]") {
   TestSubscriber sub;
   DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);
   e.send({adt("RP1")});
-  REQUIRE(eventually([&] { return e.state_of("RP1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("RP1") == "sent"; }));
   const int64_t id = e.message_id("RP1");
   auto replayed = e.deliveries().replay_message(id, "", "alice");
   REQUIRE(replayed);

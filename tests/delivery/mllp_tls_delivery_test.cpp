@@ -41,7 +41,7 @@ std::string tls_line(const std::string& key, const std::filesystem::path& value)
 // Waits until the delivery of `id` failed at least twice (so it is being retried) and
 // returns it.
 store::StoredDelivery retried(DeliveryEngine& e, const std::string& id) {
-  REQUIRE(eventually([&] {
+  REQUIRE(e.eventually([&] {
     auto d = e.deliveries_of(id);
     return !d.empty() && d[0].attempts >= 2;
   }));
@@ -60,7 +60,7 @@ TEST_CASE("tls: a subscriber with a certificate from the configured CA gets the 
   e.send({adt("TLS1"), adt("TLS2")});
   REQUIRE(sub.wait_received(2));
   CHECK(sub.received() == std::vector<std::string>{"TLS1", "TLS2"});
-  REQUIRE(eventually([&] { return e.state_of("TLS2") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("TLS2") == "sent"; }));
   CHECK(e.deliveries_of("TLS1")[0].attempts == 1);
   CHECK(sub.last_sni().empty());  // an IP literal is never sent as SNI (RFC 6066)
 }
@@ -76,7 +76,7 @@ TEST_CASE("tls: server_name is verified instead of host and sent as SNI", "[deli
       kRouteAllToSub);
   e.send({adt("SNI1")});
   REQUIRE(sub.wait_received(1));
-  REQUIRE(eventually([&] { return e.state_of("SNI1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("SNI1") == "sent"; }));
   CHECK(sub.last_sni() == "subscriber.test");
 }
 
@@ -133,7 +133,7 @@ TEST_CASE("tls: mutual TLS delivers with the destination's cert and key, not wit
                      kRouteAllToSub);
     e.send({adt("MTLS1")});
     REQUIRE(sub.wait_received(1));
-    REQUIRE(eventually([&] { return e.state_of("MTLS1") == "sent"; }));
+    REQUIRE(e.eventually([&] { return e.state_of("MTLS1") == "sent"; }));
     CHECK(sub.handshake_failures() == 0);
   }
   SECTION("without one") {
@@ -187,6 +187,6 @@ TEST_CASE("tls: a certificate reload (SIGHUP) is used by the next connection",
   auto config = config::load_config(e.dir.path() / "routes.yaml", app::builtin_registry());
   REQUIRE(config);
   e.engine->reload_tls(config.value());
-  REQUIRE(eventually([&] { return e.state_of("RELOAD1") == "sent"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("RELOAD1") == "sent"; }));
   CHECK(sub.received() == std::vector<std::string>{"RELOAD1"});
 }

@@ -37,7 +37,7 @@ TEST_CASE("record_store destination: admissions reach the shared care record", "
   }
   e.send(messages);
   for (size_t i = 0; i < patients.size(); ++i) {
-    REQUIRE(eventually([&] { return e.state_of(fmt::format("R{}", i)) == "sent"; }));
+    REQUIRE(e.eventually([&] { return e.state_of(fmt::format("R{}", i)) == "sent"; }));
   }
   record::RecordStore* records = e.engine->record_store();
   REQUIRE(records);
@@ -51,7 +51,7 @@ TEST_CASE("record_store destination: admissions reach the shared care record", "
   CHECK(reply == "applied");
   // The same message again (a replay) changes nothing and is still delivered.
   REQUIRE(e.deliveries().replay_message(e.message_id("R0"), "", "tester"));
-  REQUIRE(eventually([&] { return e.deliveries_of("R0").size() == 2 &&
+  REQUIRE(e.eventually([&] { return e.deliveries_of("R0").size() == 2 &&
                                   e.deliveries_of("R0")[1].state == "sent"; }));
   CHECK(e.deliveries_of("R0")[1].attempt_log[0].reply.starts_with("ignored"));
   CHECK(records->get_patient("9990000018").value()->encounters.size() == 1);
@@ -63,7 +63,7 @@ TEST_CASE("record_store destination: a message it can never apply is dead-letter
   // An ADT^A01 whose only identifier is empty: nothing to key a record on.
   e.send({cr("MSH|^~\\&|PAS|RIVERMEAD|HUB|REGION|20260301101500||ADT^A01|NOID|P|2.5\n"
              "EVN|A01|20260301101500\nPID|1||||Tester^Alice||19800101|F\nPV1|1|I|WARD1\n")});
-  REQUIRE(eventually([&] { return e.state_of("NOID") == "dead"; }));
+  REQUIRE(e.eventually([&] { return e.state_of("NOID") == "dead"; }));
   auto d = e.deliveries_of("NOID")[0];
   CHECK(d.attempts == 1);
   CHECK_FALSE(d.last_error.empty());

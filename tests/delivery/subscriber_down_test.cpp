@@ -40,7 +40,7 @@ TEST_CASE("a subscriber down for a day: 10,000 queue, then all arrive once, in o
   Duration longest{};
   while (clock.now() - start < 24h) {
     ++attempts;
-    REQUIRE(eventually([&] { return head().attempts == attempts; }));
+    REQUIRE(e.eventually([&] { return head().attempts == attempts; }));
     const store::PendingDelivery h = head();
     CHECK(h.control_id == "DAY00000");
     const Duration wait = h.next_attempt_at - clock.now();
@@ -65,12 +65,12 @@ TEST_CASE("a subscriber down for a day: 10,000 queue, then all arrive once, in o
 
   // The loop's last wake made one more attempt: wait until it is recorded, so its retry time
   // (not the one before) is what the clock moves to.
-  REQUIRE(eventually([&] { return head().attempts == attempts + 1; }));
+  REQUIRE(e.eventually([&] { return head().attempts == attempts + 1; }));
   sub.up();
   clock.set(head().next_attempt_at);
   e.deliveries().wake_all();
   REQUIRE(sub.wait_received(ids.size(), std::chrono::seconds(300)));
-  REQUIRE(eventually([&] { return e.deliveries().destination("sub")->queued == 0; }, 120s));
+  REQUIRE(e.eventually([&] { return e.deliveries().destination("sub")->queued == 0; }, 120s));
   CHECK(sub.received() == ids);  // once each, in order
   CHECK(e.deliveries_of("DAY00000")[0].attempts == attempts + 2);
   CHECK(e.deliveries_of("DAY09999")[0].attempts == 1);

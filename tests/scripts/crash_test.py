@@ -121,6 +121,27 @@ class Traffic:
             sock.close()
 
 
+def start_traffic(irwell, config, log, port, connections, work, name):
+    """Starts the engine and `connections` sending threads. Returns (traffic, engine, start,
+    threads); start() starts another engine once one was killed."""
+    traffic = Traffic(port)
+
+    def start():
+        e = Engine(irwell, config, log)
+        e.up.wait(timeout=60)
+        if e.proc.poll() is not None:
+            sys.exit("%s: the engine exited during start-up (see %s/engine.log)" % (name, work))
+        traffic.engine_up.set()
+        return e
+
+    engine = start()
+    threads = [threading.Thread(target=traffic.worker, args=(i,), daemon=True)
+               for i in range(connections)]
+    for t in threads:
+        t.start()
+    return traffic, engine, start, threads
+
+
 def kill_and_restart(engine, start, traffic, threads, kills, rng, most, name):
     """SIGKILLs the engine `kills` times, each after 20..`most` more AAs, restarting it with
     start(); then stops the traffic. Returns the engine running at the end."""
@@ -156,22 +177,9 @@ def main():
                 "  level: info\nsources:\n  pas_in:\n    type: mllp\n    port: %d\n"
                 % (work, port))
     log = open(os.path.join(work, "engine.log"), "w")
-    traffic = Traffic(port)
+    traffic, engine, start, threads = start_traffic(irwell, config, log, port, connections,
+                                                    work, "crash_test")
     rng = random.Random(int(os.environ.get("CRASH_SEED", "0")) or None)
-
-    def start():
-        e = Engine(irwell, config, log)
-        e.up.wait(timeout=60)
-        if e.proc.poll() is not None:
-            sys.exit("crash_test: the engine exited during start-up (see %s/engine.log)" % work)
-        traffic.engine_up.set()
-        return e
-
-    engine = start()
-    threads = [threading.Thread(target=traffic.worker, args=(i,), daemon=True)
-               for i in range(connections)]
-    for t in threads:
-        t.start()
     # A random point of the traffic: after 20-1500 more AAs, with every connection busy.
     engine = kill_and_restart(engine, start, traffic, threads, kills, rng, 1500, "crash_test")
     engine.proc.send_signal(signal.SIGTERM)

@@ -21,9 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
-from crash_test import Engine, Traffic
 import crash_test
 
 SB, EB = b"\x0b", b"\x1c\r"
@@ -48,8 +46,9 @@ class Subscriber:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.received = []
+        self.seen = set()
         threading.Thread(target=self.accept, daemon=True).start()
 
     def accept(self):
@@ -59,6 +58,11 @@ class Subscriber:
             except OSError:
                 return
             threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def wait_for_all(self, ids, timeout):
+        """Waits until every id in `ids` has been received; False after `timeout`."""
+        with self.lock:
+            return self.lock.wait_for(lambda: ids <= self.seen, timeout=timeout)
 
     def serve(self, conn):
         buf = b""
@@ -82,6 +86,8 @@ class Subscriber:
                         key = s.split(b"|")[3].split(b"^")[0].decode()
                 with self.lock:
                     self.received.append((cid, key))
+                    self.seen.add(cid)
+                    self.lock.notify_all()
                 ack = ("MSH|^~\\&|SUB|SUB|IRWELL|HUB|20261125103000||ACK|A%s|P|2.5.1\r"
                        "MSA|AA|%s\r" % (cid, cid)).encode()
                 try:
@@ -146,22 +152,9 @@ def main():
                 "routes:\n  all:\n    sources: [pas_in]\n    destinations: [fifo, lanes]\n"
                 % (work, port, fifo.port, lanes.port))
     log = open(os.path.join(work, "engine.log"), "w")
-    traffic = Traffic(port)
+    traffic, engine, start, threads = crash_test.start_traffic(
+        irwell, config, log, port, connections, work, "delivery_crash_test")
     rng = random.Random(int(os.environ.get("CRASH_SEED", "0")) or None)
-
-    def start():
-        e = Engine(irwell, config, log)
-        e.up.wait(timeout=60)
-        if e.proc.poll() is not None:
-            sys.exit("delivery_crash_test: the engine exited during start-up (see %s)" % work)
-        traffic.engine_up.set()
-        return e
-
-    engine = start()
-    threads = [threading.Thread(target=traffic.worker, args=(i,), daemon=True)
-               for i in range(connections)]
-    for t in threads:
-        t.start()
     engine = crash_test.kill_and_restart(engine, start, traffic, threads, kills, rng, 800,
                                          "delivery_crash_test")
 
@@ -171,11 +164,12 @@ def main():
         return subprocess.run(["sqlite3", db, q], check=True, capture_output=True,
                               text=True).stdout.split()
 
-    deadline = time.monotonic() + 300
-    while sql("SELECT count(*) FROM deliveries WHERE state NOT IN ('sent', 'dead');") != ["0"]:
-        if time.monotonic() > deadline:
+    # The stored messages are final once the traffic stopped: wait (an event, not a poll) until
+    # both subscribers have received every one; SIGTERM then commits the last results.
+    stored = set(sql("SELECT control_id FROM messages;"))
+    for sub in (fifo, lanes):
+        if not sub.wait_for_all(stored, timeout=300):
             sys.exit("delivery_crash_test: queues did not drain (see %s)" % work)
-        time.sleep(0.2)
     engine.proc.send_signal(signal.SIGTERM)
     rc = engine.proc.wait()
     engine.reader.join()

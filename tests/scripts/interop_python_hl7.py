@@ -24,8 +24,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 
+import crash_test  # the engine runner shared with the crash tests
 import hl7
 import hl7.mllp
 
@@ -68,7 +69,7 @@ class Failures:
 # --- the subscriber (python-hl7's asyncio MLLP server) ----------------------------------------
 
 
-async def run_subscriber(port, record_file, ready=None, stop=None):
+async def run_subscriber(port, record_file, ready=None, stop=None, on_record=None):
     async def on_connection(reader, writer):
         try:
             while not writer.is_closing():
@@ -76,6 +77,8 @@ async def run_subscriber(port, record_file, ready=None, stop=None):
                 control_id = str(msg.segment("MSH")[10])
                 with open(record_file, "a") as f:
                     f.write(control_id + "\n")
+                if on_record:
+                    on_record(control_id)
                 # hl7.Message.create_ack: MSA-1 AA, MSA-2 = the message's MSH-10.
                 writer.writemessage(msg.create_ack())
                 await writer.drain()
@@ -126,17 +129,13 @@ routes:
     destinations: [python_subscriber]
 """ % (os.path.join(work, "data"), mllp_port, subscriber_port))
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([os.path.join(build, "irwell"), "run", "-c", config],
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + GUARD
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("irwell run exited: " + self.tail())
-            with open(self.log_path) as f:
-                if "event=engine_started" in f.read():
-                    return
-            time.sleep(0.05)  # polling the log for readiness, not a synchronisation sleep
-        raise RuntimeError("irwell run did not start: " + self.tail())
+        # crash_test.Engine reads the engine's stderr and sets `up` on engine_started: an
+        # event, not a poll.
+        self.engine = crash_test.Engine(os.path.join(build, "irwell"), config, self.log)
+        self.proc = self.engine.proc
+        self.engine.up.wait(timeout=GUARD)
+        if self.proc.poll() is not None or not self.engine.up.is_set():
+            raise RuntimeError("irwell run did not start: " + self.tail())
 
     def tail(self):
         with open(self.log_path) as f:
@@ -145,6 +144,7 @@ routes:
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         rc = self.proc.wait(timeout=GUARD)
+        self.engine.reader.join(GUARD)
         self.log.close()
         return rc
 
@@ -233,18 +233,22 @@ def main(build):
 
         # The subscriber runs in this process's event loop, on its own thread.
         loop = asyncio.new_event_loop()
-        ready, stop = asyncio.Event(), asyncio.Event()
-        import threading
+        ready, stop = threading.Event(), asyncio.Event()
+        got, got_cond = [], threading.Condition()
+
+        def on_record(control_id):
+            with got_cond:
+                got.append(control_id)
+                got_cond.notify_all()
 
         def serve():
             asyncio.set_event_loop(loop)
-            loop.run_until_complete(run_subscriber(subscriber_port, received, ready, stop))
+            loop.run_until_complete(run_subscriber(subscriber_port, received, ready, stop,
+                                                   on_record))
 
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
-        deadline = time.monotonic() + GUARD
-        while not ready.is_set() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        ready.wait(GUARD)
 
         engine = Engine(build, work, mllp_port, subscriber_port)
         sent = []
@@ -252,14 +256,8 @@ def main(build):
             check_mllp_send(mllp_port, work, failures, sent)
             asyncio.run(check_asyncio_client(mllp_port, failures, sent))
             # Delivery: every accepted message reaches the python-hl7 subscriber, in order.
-            deadline = time.monotonic() + GUARD
-            got = []
-            while time.monotonic() < deadline:
-                with open(received) as f:
-                    got = f.read().split()
-                if len(got) >= len(sent):
-                    break
-                time.sleep(0.05)  # polling what the subscriber recorded (failure guard above)
+            with got_cond:
+                got_cond.wait_for(lambda: len(got) >= len(sent), timeout=GUARD)
             failures.check(got == sent, "subscriber received %d of %d, in order: %s" %
                            (len(got), len(sent), " ".join(got)))
         finally:
