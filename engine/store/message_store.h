@@ -28,6 +28,7 @@ namespace irwell::store {
 
 // What became of a received message. Stored as its lower-case name.
 enum class MessageStatus { accepted, rejected, duplicate, unrouted, filtered };
+inline constexpr size_t kMessageStatusCount = 5;
 std::string_view to_string(MessageStatus s);
 // The inverse of to_string; nullopt for any other text.
 std::optional<MessageStatus> parse_status(std::string_view text);

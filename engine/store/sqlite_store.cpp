@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -112,13 +113,22 @@ SearchSql build_search(const MessageQuery& q) {
   text(q.source, " AND source = ?");
   // Patients and destinations through their own indexes, never through the bodies.
   text(q.patient, " AND id IN (SELECT message_id FROM message_patients WHERE identifier = ?)");
-  text(q.destination, " AND id IN (SELECT message_id FROM deliveries WHERE destination = ?)");
+  // Newest first through the messages, each checked through deliveries_message: a busy
+  // destination (most messages) finds its page at once; no destination-wide index to maintain.
+  text(q.destination,
+       " AND EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id"
+       " AND d.destination = ?)");
   if (q.status) {
+    // The rare statuses through the partial index messages_not_accepted, which SQLite uses only
+    // when the query repeats the index's own condition word for word.
+    if (*q.status != MessageStatus::accepted) out.sql += " AND status <> 'accepted'";
     out.sql += " AND status = ?";
     out.params.emplace_back(to_string(*q.status));
   }
   if (q.since) {
-    out.sql += " AND received_at >= ?";
+    // A window is nearly always a small part of the store (the last hour, a day): said so, or
+    // SQLite walks every message newest first to apply an open-ended lower bound.
+    out.sql += " AND likelihood(received_at >= ?, 0.01)";
     out.params.emplace_back(int64_t{to_micros(*q.since)});
   }
   if (q.until) {
@@ -146,7 +156,8 @@ struct SqliteStore::Impl {
   SqliteStatement begin, commit, rollback, find_original, insert_message, insert_patient,
       insert_delivery, finish_delivery, retry_delivery, insert_attempt, insert_audit,
       latest_deliveries, replay_one, dead_to_replay, upsert_paused, prune_select_content,
-      prune_erase_message, prune_erase_payloads, prune_erase_replies, prune_delete;
+      prune_erase_message, prune_erase_payloads, prune_erase_replies, prune_delete,
+      add_message_count, add_delivery_count;
 
   std::mutex read_mutex;  // guards reader and the read statements
   SqliteStatement read_begin, read_end, select_message, select_patients, select_deliveries,
@@ -161,6 +172,8 @@ struct SqliteStore::Impl {
   Status<> apply_result(const DeliveryResult& r);
   Result<int64_t> insert_audit_row(const AuditEntry& e);
   Result<int64_t> replay_delivery(int64_t delivery_id, TimePoint now);
+  // Adds n to one row of message_counts or delivery_counts (the insert-side counting).
+  Status<> add_count(SqliteStatement& st, std::string_view key, int64_t n);
   // Runs `body` in one write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on failure.
   template <class F>
   auto in_write_transaction(F&& body) -> decltype(body());
@@ -216,12 +229,19 @@ Status<> SqliteStore::Impl::prepare_all() {
       {writer, latest_deliveries,
        "SELECT max(id) FROM deliveries WHERE message_id = ?1 AND (?2 = '' OR destination = ?2) "
        "GROUP BY destination ORDER BY destination"},
+      // Counts of new rows, added once per transaction (schema version 3 says why).
+      {writer, add_message_count,
+       "INSERT INTO message_counts(status, n) VALUES (?1, ?2) "
+       "ON CONFLICT(status) DO UPDATE SET n = n + excluded.n"},
+      {writer, add_delivery_count,
+       "INSERT INTO delivery_counts(destination, state, n) VALUES (?1, 'queued', ?2) "
+       "ON CONFLICT(destination, state) DO UPDATE SET n = n + excluded.n"},
       {writer, replay_one,
        "INSERT INTO deliveries(message_id, destination, route, lane_key, seq, state, "
        "next_attempt_at, payload, replay_of) "
        "SELECT message_id, destination, route, lane_key, "
        "(SELECT max(seq) + 1 FROM deliveries WHERE message_id = d.message_id), 'queued', ?2, "
-       "payload, id FROM deliveries d WHERE id = ?1"},
+       "payload, id FROM deliveries d WHERE id = ?1 RETURNING destination"},
       {writer, dead_to_replay,
        "SELECT d.id FROM deliveries d WHERE d.destination = ?1 AND d.state = 'dead' "
        "AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.replay_of = d.id) ORDER BY d.id"},
@@ -444,6 +464,9 @@ Status<> SqliteStore::Impl::write_batch(std::span<const NewMessage> batch,
   for (const DeliveryResult& r : results) {
     if (auto s = apply_result(r); !s) return s;
   }
+  // New rows counted per transaction, not per row: a handful of keys per batch.
+  std::array<int64_t, kMessageStatusCount> by_status{};
+  std::vector<std::pair<std::string_view, int64_t>> by_destination;
   for (const NewMessage& m : batch) {
     // Only processed messages (accepted, unrouted, filtered: all ACKed as taken) are
     // deduplicated: a rejected one was never processed, so its resend deserves a fresh look;
@@ -461,6 +484,24 @@ Status<> SqliteStore::Impl::write_batch(std::span<const NewMessage> batch,
     auto id = insert(m);
     if (!id) return fail(id.error());
     outcomes.push_back(CommitOutcome{*id, false, {}});
+    ++by_status[static_cast<size_t>(m.status)];
+    for (const NewDelivery& d : m.deliveries) {
+      auto it = std::find_if(by_destination.begin(), by_destination.end(),
+                             [&](const auto& e) { return e.first == d.destination; });
+      if (it == by_destination.end()) {
+        by_destination.emplace_back(d.destination, 1);
+      } else {
+        ++it->second;
+      }
+    }
+  }
+  for (size_t i = 0; i < by_status.size(); ++i) {
+    if (by_status[i] == 0) continue;
+    const auto status = to_string(static_cast<MessageStatus>(i));
+    if (auto s = add_count(add_message_count, status, by_status[i]); !s) return s;
+  }
+  for (const auto& [destination, n] : by_destination) {
+    if (auto s = add_count(add_delivery_count, destination, n); !s) return s;
   }
   return run(writer, commit, "store: commit");
 }
@@ -751,15 +792,29 @@ Result<int64_t> SqliteStore::Impl::insert_audit_row(const AuditEntry& e) {
   return int64_t{sqlite3_last_insert_rowid(writer.get())};
 }
 
+Status<> SqliteStore::Impl::add_count(SqliteStatement& st, std::string_view key, int64_t n) {
+  SqliteStatement::Reset reset(st);
+  st.bind_text(1, key);
+  st.bind(2, n);
+  if (const int rc = st.step(); rc != SQLITE_DONE) {
+    return fail(writer.error("store: update counts", rc));
+  }
+  return ok();
+}
+
 Result<int64_t> SqliteStore::Impl::replay_delivery(int64_t delivery_id, TimePoint now) {
   SqliteStatement& st = replay_one;
   SqliteStatement::Reset reset(st);
   st.bind(1, delivery_id);
   st.bind(2, to_micros(now));
-  if (const int rc = st.step(); rc != SQLITE_DONE) {
-    return fail(writer.error("store: replay delivery", rc));
-  }
-  return int64_t{sqlite3_last_insert_rowid(writer.get())};
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return int64_t{0};  // no such delivery: nothing inserted
+  if (rc != SQLITE_ROW) return fail(writer.error("store: replay delivery", rc));
+  const int64_t id = sqlite3_last_insert_rowid(writer.get());
+  const std::string destination = st.column_string(0);
+  if (rc = st.step(); rc != SQLITE_DONE) return fail(writer.error("store: replay delivery", rc));
+  if (auto s = add_count(add_delivery_count, destination, 1); !s) return fail(s.error());
+  return id;
 }
 
 Result<std::vector<PendingDelivery>> SqliteStore::pending_deliveries(std::string_view destination,
@@ -876,7 +931,7 @@ Result<std::vector<int64_t>> SqliteStore::replay_message(int64_t message_id,
     for (int64_t id : sources) {
       auto made = impl_->replay_delivery(id, audit.at);
       if (!made) return fail(made.error());
-      created.push_back(*made);
+      if (*made != 0) created.push_back(*made);
     }
     if (!created.empty()) {
       if (auto a = impl_->insert_audit_row(audit); !a) return fail(a.error());
@@ -902,7 +957,7 @@ Result<std::vector<int64_t>> SqliteStore::replay_dead(std::string_view destinati
     for (int64_t id : dead) {
       auto made = impl_->replay_delivery(id, audit.at);
       if (!made) return fail(made.error());
-      created.push_back(*made);
+      if (*made != 0) created.push_back(*made);
     }
     AuditEntry entry = audit;
     if (entry.detail.empty()) entry.detail = fmt::format("{} deliveries", created.size());

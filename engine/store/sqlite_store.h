@@ -35,7 +35,7 @@ struct SqliteOptions {
 };
 
 // The schema version this build writes and understands.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 class SqliteStore final : public MessageStore {
  public:
