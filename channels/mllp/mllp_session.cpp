@@ -129,7 +129,7 @@ asio::awaitable<void> MllpSession::run() {
       counters_.ack_latency.record(std::chrono::duration_cast<Duration>(latency));
     }
   }
-  ++timer_generation_;
+  clear_deadline();
   timer_.cancel();
   if (close_reason_.empty()) close_reason_ = stopping_ ? "engine stopping" : "peer closed";
   if (woke_ == Wake::idle) {
@@ -147,7 +147,7 @@ asio::awaitable<bool> MllpSession::handshake() {
     close_reason_ = "TLS handshake failed";
     return false;
   };
-  arm_timer(tls.handshake_timeout, Wake::handshake);
+  set_deadline(tls.handshake_timeout, Wake::handshake);
   reading_ = true;  // a stop request cancels the handshake like a read
 
   // A TLS connection starts with a handshake record (0x16). Anything else is a plain client (an
@@ -160,8 +160,7 @@ asio::awaitable<bool> MllpSession::handshake() {
   if (!wec) peeked = socket_.receive(asio::buffer(&first, 1), tcp::socket::message_peek, pec);
   if (!pec && peeked == 1 && first != 0x16) {
     reading_ = false;
-    ++timer_generation_;
-    timer_.cancel();
+    clear_deadline();
     co_return failed(first == 0x0b ? "plain MLLP (not TLS) on a TLS port"
                                    : "not a TLS handshake on a TLS port");
   }
@@ -179,8 +178,7 @@ asio::awaitable<bool> MllpSession::handshake() {
     ec = hec;
   }
   reading_ = false;
-  ++timer_generation_;
-  timer_.cancel();
+  clear_deadline();
   if (ec) {
     if (woke_ == Wake::handshake) co_return failed("no TLS handshake within the handshake_timeout");
     if (woke_ == Wake::stop) {
@@ -279,9 +277,9 @@ asio::awaitable<size_t> MllpSession::read_some() {
   const auto now = SteadyClock::now();
   if (decoder_.in_frame() && frame_started_) {
     auto left = source_.mllp.frame_timeout - steady_to_duration(now - *frame_started_);
-    arm_timer(left, Wake::frame);
+    set_deadline(left, Wake::frame);
   } else {
-    arm_timer(source_.mllp.idle_timeout, Wake::idle);
+    set_deadline(source_.mllp.idle_timeout, Wake::idle);
   }
   reading_ = true;
   auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(read_buf_),
@@ -289,8 +287,7 @@ asio::awaitable<size_t> MllpSession::read_some() {
                       : co_await socket_.async_read_some(asio::buffer(read_buf_),
                                                          asio::as_tuple(asio::use_awaitable));
   reading_ = false;
-  ++timer_generation_;
-  timer_.cancel();
+  clear_deadline();
   if (!ec) co_return n;  // data wins over a timer that fired meanwhile
   if (ec != asio::error::operation_aborted) woke_ = Wake::none;
   co_return 0;
@@ -400,13 +397,12 @@ asio::awaitable<void> MllpSession::await_commits(std::vector<Pending>& pending) 
 
 asio::awaitable<bool> MllpSession::write_replies(const std::string& out) {
   if (closed_) co_return false;
-  arm_timer(source_.mllp.idle_timeout, Wake::write);  // a peer that never reads its ACKs
+  set_deadline(source_.mllp.idle_timeout, Wake::write);  // a peer that never reads its ACKs
   auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(out),
                                                    asio::as_tuple(asio::use_awaitable))
                       : co_await asio::async_write(socket_, asio::buffer(out),
                                                    asio::as_tuple(asio::use_awaitable));
-  ++timer_generation_;
-  timer_.cancel();
+  clear_deadline();
   if (ec) {
     if (close_reason_.empty()) close_reason_ = "write failed: " + ec.message();
     co_return false;
@@ -414,11 +410,27 @@ asio::awaitable<bool> MllpSession::write_replies(const std::string& out) {
   co_return true;
 }
 
-void MllpSession::arm_timer(Duration after, Wake kind) {
-  const uint64_t generation = ++timer_generation_;
-  timer_.expires_after(std::max(after, Duration::zero()));
-  timer_.async_wait([self = shared_from_this(), generation, kind](boost::system::error_code ec) {
-    if (ec || generation != self->timer_generation_) return;  // cancelled or an older phase
+void MllpSession::set_deadline(Duration after, Wake kind) {
+  deadline_ = SteadyClock::now() + std::max(after, Duration::zero());
+  deadline_kind_ = kind;
+  if (!timer_armed_ || deadline_ < timer_at_) arm_timer_at(deadline_);
+}
+
+void MllpSession::arm_timer_at(SteadyClock::time_point at) {
+  timer_armed_ = true;
+  timer_at_ = at;
+  const uint64_t arm = ++timer_arm_;
+  timer_.expires_at(at);  // supersedes a pending wait (its handler sees a newer arm)
+  timer_.async_wait([self = shared_from_this(), arm](boost::system::error_code ec) {
+    if (arm != self->timer_arm_) return;  // superseded by a re-arm
+    self->timer_armed_ = false;
+    if (ec || self->closed_ || self->deadline_kind_ == Wake::none) return;
+    if (SteadyClock::now() < self->deadline_) {
+      self->arm_timer_at(self->deadline_);  // the phase moved its deadline on meanwhile
+      return;
+    }
+    const Wake kind = self->deadline_kind_;
+    self->deadline_kind_ = Wake::none;
     self->woke_ = kind;
     boost::system::error_code ignored;
     if (kind == Wake::write) {
@@ -434,7 +446,7 @@ void MllpSession::request_stop() {
   stopping_ = true;
   if (reading_) {
     woke_ = Wake::stop;
-    ++timer_generation_;
+    clear_deadline();
     boost::system::error_code ignored;
     socket_.cancel(ignored);
   }
@@ -448,6 +460,8 @@ void MllpSession::force_close() {
 }
 
 void MllpSession::close(std::string_view reason) {
+  clear_deadline();
+  timer_.cancel();  // its pending wait holds the session alive; release it now
   boost::system::error_code ignored;
   if (socket_.is_open()) {
     socket_.shutdown(tcp::socket::shutdown_both, ignored);

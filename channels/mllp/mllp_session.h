@@ -93,7 +93,13 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   void collect_replies(std::vector<Pending>& pending, std::string& out);
   boost::asio::awaitable<bool> write_replies(const std::string& out);
   void submit(pipeline::IngestResult&& r, std::vector<Pending>& pending);
-  void arm_timer(Duration after, Wake kind);
+  // The current phase's deadline: `kind` wakes the session `after` from now unless the phase
+  // ends first (clear_deadline). Lazy: a later deadline than the one the timer is armed for
+  // only moves a field, and the timer re-arms itself when it fires early, so a steady stream of
+  // messages costs no timer system calls.
+  void set_deadline(Duration after, Wake kind);
+  void clear_deadline() { deadline_kind_ = Wake::none; }
+  void arm_timer_at(std::chrono::steady_clock::time_point at);
   void close(std::string_view reason);
 
   boost::asio::ip::tcp::socket socket_;
@@ -109,8 +115,11 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
 
   mllp::FrameDecoder decoder_;
   std::vector<char> read_buf_;
-  boost::asio::steady_timer timer_;  // idle / frame / write deadline of the current phase
-  uint64_t timer_generation_ = 0;    // a timer firing for an older phase is ignored
+  boost::asio::steady_timer timer_;  // wakes at timer_at_ to check the current deadline
+  bool timer_armed_ = false;
+  uint64_t timer_arm_ = 0;  // which async_wait is the current one (older ones are superseded)
+  std::chrono::steady_clock::time_point timer_at_, deadline_;
+  Wake deadline_kind_ = Wake::none;  // none: the current phase has no deadline
   std::shared_ptr<Commits> commits_state_;
   bool reading_ = false;  // a read is pending (a stop request may cancel it)
   std::optional<std::chrono::steady_clock::time_point> frame_started_;

@@ -6,13 +6,14 @@
 namespace irwell::store {
 namespace {
 
-constexpr std::array<std::pair<MessageStatus, std::string_view>, kMessageStatusCount> kStatusNames = {{
-    {MessageStatus::accepted, "accepted"},
-    {MessageStatus::rejected, "rejected"},
-    {MessageStatus::duplicate, "duplicate"},
-    {MessageStatus::unrouted, "unrouted"},
-    {MessageStatus::filtered, "filtered"},
-}};
+constexpr std::array<std::pair<MessageStatus, std::string_view>, kMessageStatusCount> kStatusNames =
+    {{
+        {MessageStatus::accepted, "accepted"},
+        {MessageStatus::rejected, "rejected"},
+        {MessageStatus::duplicate, "duplicate"},
+        {MessageStatus::unrouted, "unrouted"},
+        {MessageStatus::filtered, "filtered"},
+    }};
 // Index i of the table is the status with value i (the store counts new rows by that index).
 static_assert(kStatusNames[static_cast<size_t>(MessageStatus::filtered)].first ==
               MessageStatus::filtered);

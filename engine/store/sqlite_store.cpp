@@ -293,8 +293,7 @@ Status<> SqliteStore::Impl::prepare_all() {
        "FROM deliveries d JOIN messages m ON m.id = d.message_id "
        "WHERE d.destination = ?1 AND d.state IN ('queued', 'in_flight', 'retry_wait') "
        "AND d.id > ?2 ORDER BY d.id LIMIT ?3"},
-      {reader, select_queue_counts,
-       "SELECT state, n FROM delivery_counts WHERE destination = ?1"},
+      {reader, select_queue_counts, "SELECT state, n FROM delivery_counts WHERE destination = ?1"},
       {reader, select_oldest,
        "SELECT m.received_at FROM deliveries d JOIN messages m ON m.id = d.message_id "
        "WHERE d.destination = ?1 AND d.state IN ('queued', 'in_flight', 'retry_wait') "

@@ -348,6 +348,27 @@ TEST_CASE("listener: an idle connection is closed after the idle timeout (A8)") 
   CHECK(logs.wait_for("idle_timeout"));
 }
 
+TEST_CASE("listener: a connection in use outlives its idle timeout many times over (A8)") {
+  // The idle deadline moves with every message; the session's timer fires at the old deadline,
+  // finds it moved, and waits again. Round trips for four idle timeouts, then silence.
+  LogWatcher logs;
+  const auto idle = std::chrono::milliseconds(200);
+  RunningEngine e(
+      [&](config::Config& c, app::EngineOptions&) { c.sources[0].mllp.idle_timeout = idle; });
+  MllpTestClient c(e.port);
+  const auto until = std::chrono::steady_clock::now() + 4 * idle;
+  int sent = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    auto reply = c.round_trip(numbered(++sent).text());
+    REQUIRE(reply);
+    REQUIRE(ack_field(*reply, "MSA-1") == "AA");
+  }
+  CHECK(sent > 5);
+  CHECK(logs.count("idle_timeout") == 0);
+  CHECK(c.closed_by_peer());
+  CHECK(logs.wait_for("idle_timeout"));
+}
+
 TEST_CASE("listener: connections beyond max_connections are refused") {
   LogWatcher logs;
   RunningEngine e(

@@ -443,8 +443,9 @@ TEST_CASE("the count tables match the rows after every kind of write", "[store]"
   };
   const auto first = commit_ok(*store, mixed_batch(MessageStatus::filtered));
   CHECK(mismatches() == 0);
-  CHECK(int_on_file(file, "SELECT n FROM delivery_counts WHERE destination = 'record_store' "
-                          "AND state = 'queued'") == 1);
+  CHECK(int_on_file(file,
+                    "SELECT n FROM delivery_counts WHERE destination = 'record_store' "
+                    "AND state = 'queued'") == 1);
 
   // Results: one sent, one dead (UPDATE triggers), in a batch that also inserts.
   const auto m4 = get(*store, first[3].message_id);
