@@ -6,12 +6,17 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
 
+#include "engine/core/thread_name.h"
+
 namespace irwell::delivery {
 
 namespace asio = boost::asio;
 
 RecordWriter::RecordWriter(std::shared_ptr<record::RecordStore> store)
-    : store_(std::move(store)), thread_([this] { run(); }) {}
+    : store_(std::move(store)), thread_([this] {
+        name_this_thread("irwell-record");
+        run();
+      }) {}
 
 RecordWriter::~RecordWriter() {
   {

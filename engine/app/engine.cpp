@@ -19,6 +19,7 @@
 #include "engine/pipeline/ingest.h"
 #include "engine/store/pruner.h"
 #include "engine/store/sqlite_store.h"
+#include "engine/core/thread_name.h"
 
 namespace irwell::app {
 
@@ -297,7 +298,10 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
   if (impl->admin_server) impl->admin_server->start();
   impl->work.emplace(impl->io.get_executor());
   Impl* running = impl.get();
-  impl->network = std::thread([running] { running->io.run(); });
+  impl->network = std::thread([running] {
+    name_this_thread("irwell-net");
+    running->io.run();
+  });
   log::info("engine_started", {{"data_dir", running->config.storage.data_dir.string()},
                                {"sources", running->listeners.size()},
                                {"directory_sources", running->directories.size()}});

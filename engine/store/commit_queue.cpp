@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/core/log.h"
+#include "engine/core/thread_name.h"
 
 namespace irwell::store {
 
@@ -18,7 +19,10 @@ CommitQueue::~CommitQueue() { stop(); }
 void CommitQueue::start() {
   std::lock_guard lock(mutex_);
   if (writer_.joinable() || stopping_) return;
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    name_this_thread("irwell-store");
+    run();
+  });
 }
 
 void CommitQueue::stop() {

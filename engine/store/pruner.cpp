@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/core/log.h"
+#include "engine/core/thread_name.h"
 
 namespace irwell::store {
 
@@ -15,7 +16,10 @@ void Pruner::start() {
   bool any = false;
   for (const SourceRetention& s : options_.sources) any = any || s.content || s.metadata;
   if (!any || thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("irwell-prune");
+    run();
+  });
 }
 
 void Pruner::stop() {
