@@ -20,7 +20,8 @@ MllpListener::MllpListener(asio::io_context& io, const config::SourceConfig& sou
       ingest_(ingest),
       commits_(commits),
       acceptor_(io),
-      grace_timer_(io) {}
+      grace_timer_(io),
+      completions_(std::make_shared<CompletionMailbox>(io.get_executor())) {}
 
 MllpListener::~MllpListener() = default;
 
@@ -121,7 +122,7 @@ asio::awaitable<void> MllpListener::accept_loop() {
       tls = tls_;  // the context current now; a later reload does not affect this connection
     }
     auto session = std::make_shared<MllpSession>(std::move(socket), source_, ingest_, commits_,
-                                                 counters_, std::move(tls));
+                                                 counters_, completions_, std::move(tls));
     sessions_.insert(session);
     asio::co_spawn(io_, session->run(), [this, session](std::exception_ptr e) {
       if (e) {

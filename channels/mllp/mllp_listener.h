@@ -34,6 +34,7 @@
 #include <set>
 #include <string>
 
+#include "channels/mllp/completion_mailbox.h"
 #include "channels/tls/tls_server_context.h"
 #include "engine/config/source_config.h"
 #include "engine/core/histogram.h"
@@ -97,6 +98,7 @@ class MllpListener {
   store::CommitQueue& commits_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer grace_timer_;
+  std::shared_ptr<CompletionMailbox> completions_;  // shared by this listener's sessions
   std::set<std::shared_ptr<MllpSession>> sessions_;
   MllpListenerCounters counters_;
   uint16_t port_ = 0;

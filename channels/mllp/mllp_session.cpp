@@ -61,12 +61,14 @@ Duration steady_to_duration(SteadyClock::duration d) {
 MllpSession::MllpSession(tcp::socket socket, const config::SourceConfig& source,
                          pipeline::Ingest& ingest, store::CommitQueue& commits,
                          MllpListenerCounters& counters,
+                         std::shared_ptr<CompletionMailbox> completions,
                          std::shared_ptr<const TlsServerContext> tls)
     : socket_(std::move(socket)),
       tls_context_(std::move(tls)),
       source_(source),
       ingest_(ingest),
       commits_(commits),
+      completions_(std::move(completions)),
       counters_(counters),
       peer_(peer_of(socket_)),
       decoder_(mllp::FrameDecoderOptions{source.mllp.max_frame_bytes, source.mllp.strict_framing}),
@@ -374,10 +376,10 @@ void MllpSession::submit(pipeline::IngestResult&& r, std::vector<Pending>& pendi
 
   // Runs on the writer thread after COMMIT (or the batch's failure): hand the outcome to this
   // session's executor and nothing else — the socket is only ever touched on the network thread.
-  commits_.submit(std::move(r.message), [state = commits_state_, ex = socket_.get_executor(),
+  commits_.submit(std::move(r.message), [state = commits_state_, mailbox = completions_,
                                          slot = pending.back().slot](
                                             Result<store::CommitOutcome> outcome) mutable {
-    asio::post(ex, [state = std::move(state), slot, outcome = std::move(outcome)]() mutable {
+    mailbox->post([state = std::move(state), slot, outcome = std::move(outcome)]() mutable {
       state->results[slot].emplace(std::move(outcome));
       state->wake.cancel();
     });

@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/mllp/completion_mailbox.h"
 #include "channels/tls/tls_server_context.h"
 #include "engine/config/source_config.h"
 #include "engine/mllp/frame_decoder.h"
@@ -56,6 +57,7 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   // `tls` null: plain TCP. Otherwise the TLS context this connection uses (held for its life).
   MllpSession(boost::asio::ip::tcp::socket socket, const config::SourceConfig& source,
               pipeline::Ingest& ingest, store::CommitQueue& commits, MllpListenerCounters& counters,
+              std::shared_ptr<CompletionMailbox> completions,
               std::shared_ptr<const TlsServerContext> tls = nullptr);
   MllpSession(const MllpSession&) = delete;
   MllpSession& operator=(const MllpSession&) = delete;
@@ -110,6 +112,7 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   const config::SourceConfig& source_;
   pipeline::Ingest& ingest_;
   store::CommitQueue& commits_;
+  std::shared_ptr<CompletionMailbox> completions_;  // commit outcomes back to this thread
   MllpListenerCounters& counters_;
   std::string peer_;
 
