@@ -174,6 +174,11 @@ CREATE INDEX audit_actor ON audit(actor, id);
 //   (rejected, duplicate, unrouted, filtered) are rare and keep a partial index.
 // - deliveries_destination_state goes: deliveries_pending and deliveries_dead serve the queues,
 //   deliveries_message serves a message's deliveries.
+// - message_patients becomes one B-tree: WITHOUT ROWID, keyed by the identifier a search asks
+//   for. It had a rowid table and two indexes (three inserts per identifier); the identifiers of
+//   one message now also sit on its row (messages.patients: CX.1, CX.4, CX.5 separated by 0x1F,
+//   repetitions by 0x1E), which is what reading a message and pruning use instead of an index
+//   by message. The old rows are copied over, in PID-3 order.
 // - The count triggers on INSERT go: the store adds one row per status and per destination
 //   once per transaction instead of once per row (the UPDATE and DELETE triggers stay: those
 //   paths are not the ingest path, and cascades must keep the counts right).
@@ -185,6 +190,27 @@ CREATE INDEX messages_not_accepted ON messages(status, id) WHERE status <> 'acce
 DROP INDEX deliveries_destination_state;
 DROP TRIGGER messages_count_insert;
 DROP TRIGGER deliveries_count_insert;
+
+ALTER TABLE messages ADD COLUMN patients TEXT NOT NULL DEFAULT '';
+UPDATE messages SET patients = coalesce((
+    SELECT group_concat(identifier || char(31) || authority || char(31) || type, char(30))
+    FROM (SELECT identifier, authority, type FROM message_patients p
+          WHERE p.message_id = messages.id ORDER BY p.rowid)), '')
+  WHERE id IN (SELECT message_id FROM message_patients);
+CREATE TABLE patient_index (
+  identifier TEXT NOT NULL,      -- CX.1
+  message_id INTEGER NOT NULL,   -- messages.id (deleted with it by the store, not by a cascade)
+  seq        INTEGER NOT NULL,   -- position in PID-3
+  authority  TEXT NOT NULL,      -- CX.4
+  type       TEXT NOT NULL,      -- CX.5: NH = NHS number, MR = hospital number
+  PRIMARY KEY (identifier, message_id, seq)
+) STRICT, WITHOUT ROWID;
+INSERT INTO patient_index(identifier, message_id, seq, authority, type)
+  SELECT identifier, message_id,
+         row_number() OVER (PARTITION BY message_id ORDER BY rowid) - 1, authority, type
+  FROM message_patients;
+DROP TABLE message_patients;
+ALTER TABLE patient_index RENAME TO message_patients;
 )sql";
 
 struct Migration {
@@ -205,7 +231,7 @@ static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schem
 namespace {
 
 // The checks and the pending steps, inside the caller's transaction.
-Status<> check_and_apply(SqliteConnection& db) {
+Status<> check_and_apply(SqliteConnection& db, int up_to) {
   const char* file = sqlite3_db_filename(db.get(), "main");
   auto app_id = db.query_int("PRAGMA application_id");
   if (!app_id) return fail(app_id.error());
@@ -229,7 +255,7 @@ Status<> check_and_apply(SqliteConnection& db) {
     }
   }
   for (const Migration& m : kMigrations) {
-    if (m.version <= *version) continue;
+    if (m.version <= *version || m.version > up_to) continue;
     // user_version and application_id live in the file header, written inside the transaction:
     // the schema and its version number commit together or not at all.
     auto s = db.exec(std::string(m.sql) +
@@ -245,11 +271,12 @@ Status<> check_and_apply(SqliteConnection& db) {
 
 }  // namespace
 
-Status<> migrate(SqliteConnection& db) {
+Status<> migrate(SqliteConnection& db, int up_to) {
+  if (up_to < 0) up_to = kSchemaVersion;
   // IMMEDIATE: take the write lock before reading the version, so two engines started on the
   // same file one after the other migrate it once, never both from the same old version.
   if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s;
-  auto s = check_and_apply(db);
+  auto s = check_and_apply(db, up_to);
   if (s) s = db.exec("COMMIT");
   if (!s && db.in_transaction()) (void)db.exec("ROLLBACK");
   return s;

@@ -6,7 +6,7 @@
 // crash mid-migration leaves the file as it was. It refuses (error, file
 // untouched) a file whose schema is newer than this build, a file of another application
 // (PRAGMA application_id), and an unversioned file that already holds tables. Not thread-safe:
-// run it before the store is shared.
+// run it before the store is shared. `up_to` (tests of upgrades only) stops at an older version.
 #include <cstdint>
 
 #include "engine/core/result.h"
@@ -17,6 +17,6 @@ namespace irwell::store {
 // PRAGMA application_id of an irwell store: "IRWL" in ASCII, so `file` and tools can tell.
 inline constexpr int32_t kApplicationId = 0x4952574c;
 
-Status<> migrate(SqliteConnection& db);
+Status<> migrate(SqliteConnection& db, int up_to = -1);
 
 }  // namespace irwell::store

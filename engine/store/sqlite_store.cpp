@@ -26,6 +26,42 @@ constexpr std::string_view kMessageColumns =
 
 constexpr int kMaxSearchLimit = 1000;
 
+// messages.patients: the PID-3 identifiers of a message in order, CX.1, CX.4 and CX.5 separated
+// by 0x1F (unit separator), repetitions by 0x1E (record separator); neither survives into a
+// parsed HL7 field value. The identifier index (message_patients) is keyed by identifier only, so
+// this column is how a message's identifiers are read back and found again for deletion.
+constexpr char kUnitSeparator = '\x1f';
+constexpr char kRecordSeparator = '\x1e';
+
+void encode_patients(const std::vector<PatientIdentifier>& patients, std::string& out) {
+  for (const PatientIdentifier& p : patients) {
+    if (&p != &patients.front()) out += kRecordSeparator;
+    out += p.id;
+    out += kUnitSeparator;
+    out += p.authority;
+    out += kUnitSeparator;
+    out += p.type;
+  }
+}
+
+std::vector<PatientIdentifier> decode_patients(std::string_view text) {
+  std::vector<PatientIdentifier> out;
+  while (!text.empty()) {
+    const size_t end = std::min(text.find(kRecordSeparator), text.size());
+    std::string_view one = text.substr(0, end);
+    text.remove_prefix(std::min(end + 1, text.size()));
+    PatientIdentifier p;
+    std::string* fields[] = {&p.id, &p.authority, &p.type};
+    for (std::string* f : fields) {
+      const size_t cut = std::min(one.find(kUnitSeparator), one.size());
+      *f = std::string(one.substr(0, cut));
+      one.remove_prefix(std::min(cut + 1, one.size()));
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 // Runs a statement that returns no rows and resets it.
 Status<> run(SqliteConnection& db, SqliteStatement& st, std::string_view what) {
   SqliteStatement::Reset reset(st);
@@ -152,17 +188,18 @@ struct SqliteStore::Impl {
   SqliteConnection reader;
   int64_t default_max_page_count = 0;
 
-  std::mutex write_mutex;  // guards writer and the write statements
+  std::mutex write_mutex;     // guards writer and the write statements
+  std::string patients_text;  // scratch for messages.patients (writer only)
   SqliteStatement begin, commit, rollback, find_original, insert_message, insert_patient,
       insert_delivery, finish_delivery, retry_delivery, insert_attempt, insert_audit,
       latest_deliveries, replay_one, dead_to_replay, upsert_paused, prune_select_content,
-      prune_erase_message, prune_erase_payloads, prune_erase_replies, prune_delete,
-      add_message_count, add_delivery_count;
+      prune_erase_message, prune_erase_payloads, prune_erase_replies, prune_select_delete,
+      prune_delete_patient, prune_delete, add_message_count, add_delivery_count;
 
   std::mutex read_mutex;  // guards reader and the read statements
-  SqliteStatement read_begin, read_end, select_message, select_patients, select_deliveries,
-      select_message_counts, select_queued, select_attempts, select_pending, select_queue_counts,
-      select_oldest, select_dead_count, select_dead, select_dead_all, select_paused;
+  SqliteStatement read_begin, read_end, select_message, select_deliveries, select_message_counts,
+      select_queued, select_attempts, select_pending, select_queue_counts, select_oldest,
+      select_dead_count, select_dead, select_dead_all, select_paused;
   std::map<std::string, SqliteStatement, std::less<>> search_statements;
 
   Status<> prepare_all();
@@ -203,12 +240,12 @@ Status<> SqliteStore::Impl::prepare_all() {
        "AND control_id = ?3 AND received_at >= ?4 AND status <> 'rejected' "
        "ORDER BY received_at, id LIMIT 1"},
       {writer, insert_message,
-       fmt::format("INSERT INTO messages({}) VALUES "
-                   "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+       fmt::format("INSERT INTO messages({}, patients) VALUES "
+                   "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    kMessageColumns)},
       {writer, insert_patient,
-       "INSERT INTO message_patients(message_id, identifier, authority, type) "
-       "VALUES (?, ?, ?, ?)"},
+       "INSERT INTO message_patients(identifier, message_id, seq, authority, type) "
+       "VALUES (?, ?, ?, ?, ?)"},
       {writer, insert_delivery,
        "INSERT INTO deliveries(message_id, destination, route, lane_key, seq, state, "
        "next_attempt_at, payload) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)"},
@@ -262,20 +299,21 @@ Status<> SqliteStore::Impl::prepare_all() {
       {writer, prune_erase_replies,
        "UPDATE attempts SET reply = NULL WHERE reply IS NOT NULL AND delivery_id IN "
        "(SELECT id FROM deliveries WHERE message_id = ?)"},
-      {writer, prune_delete,
-       "DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m WHERE "
+      {writer, prune_select_delete,
+       "SELECT m.id, m.patients FROM messages m WHERE "
        "m.received_at < ?2 AND m.source = ?1 AND NOT EXISTS "
        "(SELECT 1 FROM deliveries d WHERE d.message_id = m.id "
-       "AND d.state IN ('queued', 'in_flight', 'retry_wait')) ORDER BY m.received_at LIMIT ?3)"},
+       "AND d.state IN ('queued', 'in_flight', 'retry_wait')) ORDER BY m.received_at LIMIT ?3"},
+      {writer, prune_delete_patient,
+       "DELETE FROM message_patients WHERE identifier = ?1 AND message_id = ?2"},
+      // Deliveries and their attempts go with the message (ON DELETE CASCADE).
+      {writer, prune_delete, "DELETE FROM messages WHERE id = ?"},
       // A deferred read transaction around the several SELECTs of one answer, so they all see
       // the same committed state.
       {reader, read_begin, "BEGIN"},
       {reader, read_end, "COMMIT"},
       {reader, select_message,
-       fmt::format("SELECT {} FROM messages WHERE id = ?", kMessageColumns)},
-      {reader, select_patients,
-       "SELECT identifier, authority, type FROM message_patients WHERE message_id = ? "
-       "ORDER BY rowid"},
+       fmt::format("SELECT {}, patients FROM messages WHERE id = ?", kMessageColumns)},
       {reader, select_deliveries,
        "SELECT id, destination, route, lane_key, state, attempts, payload, last_error, "
        "coalesce(replay_of, 0) FROM deliveries WHERE message_id = ? ORDER BY seq"},
@@ -373,19 +411,24 @@ Result<int64_t> SqliteStore::Impl::insert(const NewMessage& m) {
     if (const int rc = st.bind_blob(++i, m.raw); rc != SQLITE_OK) {
       return fail(writer.error("store: bind raw message", rc));
     }
+    patients_text.clear();
+    encode_patients(m.patients, patients_text);
+    st.bind_text(++i, patients_text);
     if (const int rc = st.step(); rc != SQLITE_DONE) {
       return fail(writer.error("store: insert message", rc));
     }
   }
   const int64_t id = sqlite3_last_insert_rowid(writer.get());
 
-  for (const PatientIdentifier& p : m.patients) {
+  for (size_t seq = 0; seq < m.patients.size(); ++seq) {
+    const PatientIdentifier& p = m.patients[seq];
     SqliteStatement& st = insert_patient;
     SqliteStatement::Reset reset(st);
-    st.bind(1, id);
-    st.bind_text(2, p.id);
-    st.bind_text(3, p.authority);
-    st.bind_text(4, p.type);
+    st.bind_text(1, p.id);
+    st.bind(2, id);
+    st.bind(3, static_cast<int64_t>(seq));
+    st.bind_text(4, p.authority);
+    st.bind_text(5, p.type);
     if (const int rc = st.step(); rc != SQLITE_DONE) {
       return fail(writer.error("store: insert patient identifier", rc));
     }
@@ -537,16 +580,7 @@ Result<std::optional<StoredMessage>> SqliteStore::Impl::read_message(int64_t id)
   m.error = st.column_string(c++);
   m.ack = st.column_string(c++);
   m.raw = st.column_string(c++);
-
-  {
-    SqliteStatement& p = select_patients;
-    SqliteStatement::Reset reset_patients(p);
-    p.bind(1, id);
-    while ((rc = p.step()) == SQLITE_ROW) {
-      m.patients.push_back({p.column_string(0), p.column_string(1), p.column_string(2)});
-    }
-    if (rc != SQLITE_DONE) return fail(reader.error("store: read patients", rc));
-  }
+  m.patients = decode_patients(st.column_string(c++));
   {
     SqliteStatement& d = select_deliveries;
     SqliteStatement::Reset reset_deliveries(d);
@@ -1005,13 +1039,34 @@ Result<PruneResult> SqliteStore::prune(const PruneRequest& r) {
     out.last_content_at = r.content_after;
     SqliteConnection& db = impl_->writer;
     if (r.metadata_before) {
-      SqliteStatement& st = impl_->prune_delete;
-      SqliteStatement::Reset reset(st);
-      st.bind_text(1, r.source);
-      st.bind(2, to_micros(*r.metadata_before));
-      st.bind(3, std::max(1, r.limit));
-      if (const int rc = st.step(); rc != SQLITE_DONE) return fail(db.error("store: prune", rc));
-      out.deleted = sqlite3_changes(db.get());
+      std::vector<std::pair<int64_t, std::string>> doomed;  // id, patients
+      {
+        SqliteStatement& st = impl_->prune_select_delete;
+        SqliteStatement::Reset reset(st);
+        st.bind_text(1, r.source);
+        st.bind(2, to_micros(*r.metadata_before));
+        st.bind(3, std::max(1, r.limit));
+        int rc;
+        while ((rc = st.step()) == SQLITE_ROW) {
+          doomed.emplace_back(st.column_int64(0), st.column_string(1));
+        }
+        if (rc != SQLITE_DONE) return fail(db.error("store: prune select", rc));
+      }
+      for (const auto& [id, patients] : doomed) {
+        for (const PatientIdentifier& p : decode_patients(patients)) {
+          SqliteStatement& st = impl_->prune_delete_patient;
+          SqliteStatement::Reset reset(st);
+          st.bind_text(1, p.id);
+          st.bind(2, id);
+          if (const int rc = st.step(); rc != SQLITE_DONE)
+            return fail(db.error("store: prune", rc));
+        }
+        SqliteStatement& st = impl_->prune_delete;
+        SqliteStatement::Reset reset(st);
+        st.bind(1, id);
+        if (const int rc = st.step(); rc != SQLITE_DONE) return fail(db.error("store: prune", rc));
+        out.deleted += sqlite3_changes(db.get());
+      }
     }
     if (r.content_before) {
       std::vector<int64_t> ids;
