@@ -351,7 +351,13 @@ HttpResponse ApiHandler::search(Call& call) {
     }
   }
   auto found = backend_.store().search(*q);
-  if (!found) return error_response(500, "search failed: " + found.error().message);
+  if (!found) {
+    // A broad filter over a large store without a window: the caller's to narrow (422).
+    if (found.error().message.starts_with(store::kSearchTooBroad)) {
+      return error_response(422, found.error().message);
+    }
+    return error_response(500, "search failed: " + found.error().message);
+  }
   int limit = std::clamp(q->limit, 1, 1000);
   json::Writer w;
   w.begin_object().key("messages").begin_array();

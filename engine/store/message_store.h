@@ -122,7 +122,11 @@ struct MessageQuery {
   std::optional<TimePoint> until;  // received_at < until
   int limit = 50;                  // clamped to [1, 1000]
   int64_t before_id = 0;           // paging cursor: only ids < before_id; 0 = from the newest
+  // A search still running after this long stops with an error starting kSearchTooBroad (a
+  // broad filter without a time window can otherwise read the whole store).
+  std::chrono::milliseconds time_budget{2000};
 };
+inline constexpr std::string_view kSearchTooBroad = "search too broad";
 
 struct MessageSummary {
   int64_t id = 0;
@@ -233,7 +237,9 @@ class MessageStore {
 
   // One message with its patients and deliveries; nullopt when there is no such id.
   virtual Result<std::optional<StoredMessage>> get_message(int64_t id) = 0;
-  // Summaries matching q, newest first, at most q.limit. Uses indexes, never reads bodies.
+  // Summaries matching q, newest first, at most q.limit. Never reads bodies. Control ID,
+  // patient, a status other than accepted and a time window go through indexes; source, type and
+  // destination filter a newest-first walk, bounded by q.time_budget.
   virtual Result<std::vector<MessageSummary>> search(const MessageQuery& q) = 0;
   virtual Result<StoreStats> stats() = 0;
 

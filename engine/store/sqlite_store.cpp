@@ -744,6 +744,19 @@ Result<std::vector<MessageSummary>> SqliteStore::search(const MessageQuery& q) {
     }
   }
   std::vector<MessageSummary> out;
+  // The time budget: SQLite calls the handler every few thousand VM steps; non-zero interrupts.
+  const auto deadline = std::chrono::steady_clock::now() + q.time_budget;
+  sqlite3* db = impl_->reader.get();
+  sqlite3_progress_handler(
+      db, 1000,
+      [](void* at) {
+        return std::chrono::steady_clock::now() > *static_cast<decltype(deadline)*>(at) ? 1 : 0;
+      },
+      const_cast<void*>(static_cast<const void*>(&deadline)));
+  struct ClearHandler {
+    sqlite3* db;
+    ~ClearHandler() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+  } clear_handler{db};
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
     MessageSummary s;
@@ -756,6 +769,10 @@ Result<std::vector<MessageSummary>> SqliteStore::search(const MessageQuery& q) {
     s.status = st.column_string(6);
     s.ack_code = st.column_string(7);
     out.push_back(std::move(s));
+  }
+  if (rc == SQLITE_INTERRUPT) {
+    return fail(fmt::format("{}: stopped after {} ms; add a time window, a control ID or a patient",
+                            kSearchTooBroad, q.time_budget.count()));
   }
   if (rc != SQLITE_DONE) return fail(impl_->reader.error("store: search", rc));
   return out;

@@ -424,6 +424,28 @@ TEST_CASE("selective search criteria use an index; broad ones walk newest first"
   }
 }
 
+TEST_CASE("a broad search that outruns its time budget stops with a clear error", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir / "store.db");
+  std::vector<NewMessage> batch;
+  for (int i = 0; i < 3000; ++i) batch.push_back(make_message("B" + std::to_string(i)));
+  commit_ok(*store, batch);
+  // A type that never occurs, without a window: the walk reads every message.
+  MessageQuery q;
+  q.trigger_event = "A40";
+  q.time_budget = std::chrono::milliseconds(0);
+  auto stopped = store->search(q);
+  REQUIRE_FALSE(stopped.ok());
+  CHECK(stopped.error().message.starts_with(kSearchTooBroad));
+  CHECK_THAT(stopped.error().message, Catch::Contains("time window"));
+  // The reader is usable afterwards, and with its default budget the same search completes.
+  q.time_budget = MessageQuery{}.time_budget;
+  CHECK(search_ids(*store, q).empty());
+  q = {};
+  q.control_id = "B17";
+  CHECK(search_ids(*store, q).size() == 1);
+}
+
 TEST_CASE("stats count stored messages by status and queued deliveries", "[store]") {
   TempDir dir;
   auto store = open_store(dir / "store.db");
