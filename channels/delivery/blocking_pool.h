@@ -27,6 +27,12 @@ class BlockingPool {
 
   void stop() { pool_.join(); }
 
+  // Runs `f` on a pool thread and does not wait for it (stop() does).
+  template <class F>
+  void post(F f) {
+    boost::asio::post(pool_, std::move(f));
+  }
+
   template <class F>
   boost::asio::awaitable<std::invoke_result_t<F>> offload(F f) {
     namespace asio = boost::asio;

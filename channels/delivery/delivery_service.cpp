@@ -1,9 +1,13 @@
 #include "channels/delivery/delivery_service.h"
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "channels/delivery/file_sender.h"
 #include "channels/delivery/http_sender.h"
@@ -28,7 +32,11 @@ DeliveryService::DeliveryService(asio::io_context& io, store::MessageStore& stor
                                  const Clock& clock)
     : io_(io), store_(store), clock_(clock) {}
 
-DeliveryService::~DeliveryService() { pool_.stop(); }
+DeliveryService::~DeliveryService() {
+  // Normally stop() ran on the executor; if not, a coroutine resumed later finds this flag.
+  for (const auto& b : batch_closers_) b->stopping = true;
+  pool_.stop();
+}
 
 Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
     asio::io_context& io, const config::Config& config, store::MessageStore& store,
@@ -47,9 +55,12 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
       make = [ex, o = std::move(*options)] { return std::make_unique<MllpSender>(ex, o); };
     } else if (d.type == "file") {
       BlockingPool* pool = &service->pool_;
-      make = [pool, o = FileSenderOptions::from(d, clock)] {
-        return std::make_unique<FileSender>(*pool, o);
-      };
+      FileSenderOptions options = FileSenderOptions::from(d, clock);
+      if (options.batch) {
+        service->batch_closers_.push_back(
+            std::make_shared<BatchCloser>(io, d.name, options.batch, service->batch_passes_));
+      }
+      make = [pool, o = std::move(options)] { return std::make_unique<FileSender>(*pool, o); };
     } else if (d.type == "http") {
       auto options = HttpSenderOptions::from(d);
       if (!options) return fail(options.error());
@@ -90,10 +101,50 @@ Status<> DeliveryService::start() {
     d->set_paused(is_paused);  // visible to status() at once, before the executor starts it
     asio::post(io_, [dispatcher = d.get()] { dispatcher->start(); });
   }
+  for (const auto& b : batch_closers_) {
+    asio::co_spawn(io_, close_batches_on_time(b, pool_, clock_), asio::detached);
+  }
   return ok();
 }
 
+asio::awaitable<void> DeliveryService::close_batches_on_time(std::shared_ptr<BatchCloser> b,
+                                                             BlockingPool& pool,
+                                                             const Clock& clock) {
+  while (!b->stopping) {
+    // On the pool (disk work), not awaited: the batch's own mutex orders it with the lanes'
+    // appends. The first pass also recovers batch files a crash left behind.
+    pool.post([b] {
+      if (std::string problem = b->batch->finish_if_due(); !problem.empty()) {
+        log::warn("file_batch_not_finished", {{"destination", b->destination}, {"error", problem}});
+      }
+      std::lock_guard lock(b->passes->mutex);
+      ++b->passes->n;
+      b->passes->passed.notify_all();
+    });
+    // Just past the boundary (by the injected clock); wake_all() and stop() cut the wait short.
+    const TimePoint now = clock.now();
+    const Duration left = b->batch->next_period_start(now) - now + std::chrono::milliseconds(20);
+    b->timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+    co_await b->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+uint64_t DeliveryService::batch_passes() const {
+  std::lock_guard lock(batch_passes_->mutex);
+  return batch_passes_->n;
+}
+
+uint64_t DeliveryService::wait_batch_pass(uint64_t seen, Duration guard) const {
+  std::unique_lock lock(batch_passes_->mutex);
+  batch_passes_->passed.wait_for(lock, guard, [&] { return batch_passes_->n > seen; });
+  return batch_passes_->n;
+}
+
 void DeliveryService::stop() {
+  for (const auto& b : batch_closers_) {
+    b->stopping = true;
+    b->timer.cancel();
+  }
   for (auto& d : dispatchers_) d->stop();
 }
 
@@ -103,7 +154,8 @@ Status<> DeliveryService::reload_tls(const config::Config& config) {
     if (slot == tls_slots_.end() || d.type != "mllp") continue;
     auto options = MllpSenderOptions::from(d);
     if (!options) {
-      log::error("tls_reload_failed", {{"destination", d.name}, {"error", options.error().message}});
+      log::error("tls_reload_failed",
+                 {{"destination", d.name}, {"error", options.error().message}});
       return fail(options.error());
     }
     if (!options->tls) continue;
@@ -114,6 +166,9 @@ Status<> DeliveryService::reload_tls(const config::Config& config) {
 }
 
 void DeliveryService::wake_all() {
+  asio::post(io_, [this] {
+    for (const auto& b : batch_closers_) b->timer.cancel();
+  });
   for (auto& d : dispatchers_) d->wake();
 }
 
@@ -157,8 +212,12 @@ ControlResult<bool> DeliveryService::set_paused(std::string_view destination, bo
                                                 std::string_view actor) {
   Dispatcher* d = find(destination);
   if (!d) return fail(unknown_destination(destination));
-  store::AuditEntry audit{0, clock_.now(), std::string(actor), paused ? "pause" : "resume",
-                          fmt::format("destination:{}", destination), ""};
+  store::AuditEntry audit{0,
+                          clock_.now(),
+                          std::string(actor),
+                          paused ? "pause" : "resume",
+                          fmt::format("destination:{}", destination),
+                          ""};
   if (auto s = store_.set_paused(destination, paused, audit); !s) {
     return fail(store_failure(s.error()));
   }
@@ -172,8 +231,7 @@ ControlResult<bool> DeliveryService::pause(std::string_view destination, std::st
   return set_paused(destination, true, actor);
 }
 
-ControlResult<bool> DeliveryService::resume(std::string_view destination,
-                                            std::string_view actor) {
+ControlResult<bool> DeliveryService::resume(std::string_view destination, std::string_view actor) {
   return set_paused(destination, false, actor);
 }
 
@@ -184,10 +242,13 @@ ControlResult<std::vector<int64_t>> DeliveryService::replay_message(int64_t mess
   auto message = store_.get_message(message_id);
   if (!message) return fail(store_failure(message.error()));
   if (!*message) {
-    return fail(ControlFailure{ControlError::not_found,
-                               fmt::format("no message with id {}", message_id)});
+    return fail(
+        ControlFailure{ControlError::not_found, fmt::format("no message with id {}", message_id)});
   }
-  store::AuditEntry audit{0, clock_.now(), std::string(actor), "replay",
+  store::AuditEntry audit{0,
+                          clock_.now(),
+                          std::string(actor),
+                          "replay",
                           fmt::format("message:{}", message_id),
                           destination.empty() ? "" : fmt::format("destination:{}", destination)};
   auto created = store_.replay_message(message_id, destination, audit);
@@ -200,9 +261,8 @@ ControlResult<std::vector<int64_t>> DeliveryService::replay_message(int64_t mess
             : fmt::format("message {} was never delivered to {}", message_id, destination)});
   }
   for (const auto& d : dispatchers_) d->notify();
-  log::info("message_replayed", {{"message", message_id},
-                                 {"deliveries", created->size()},
-                                 {"actor", actor}});
+  log::info("message_replayed",
+            {{"message", message_id}, {"deliveries", created->size()}, {"actor", actor}});
   return std::move(*created);
 }
 
@@ -210,8 +270,12 @@ ControlResult<std::vector<int64_t>> DeliveryService::replay_dead(std::string_vie
                                                                  std::string_view actor) {
   Dispatcher* d = find(destination);
   if (!d) return fail(unknown_destination(destination));
-  store::AuditEntry audit{0, clock_.now(), std::string(actor), "replay_dead",
-                          fmt::format("destination:{}", destination), ""};
+  store::AuditEntry audit{0,
+                          clock_.now(),
+                          std::string(actor),
+                          "replay_dead",
+                          fmt::format("destination:{}", destination),
+                          ""};
   auto created = store_.replay_dead(destination, audit);
   if (!created) return fail(store_failure(created.error()));
   d->notify();

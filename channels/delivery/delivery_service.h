@@ -9,10 +9,14 @@
 // flags and starts the dispatchers on the executor. stop() must be called on the executor; the
 // dispatchers' coroutines end soon after, and the io_context's run() can return.
 // DeliveryControl's methods are thread-safe (store calls plus posts to the executor).
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,6 +32,8 @@
 
 namespace irwell::delivery {
 
+class FileBatch;
+
 // Builds the Sender of a destination type other than the built-in mllp, file and http (the
 // record store); nullptr means the type is not served.
 using ExtraSenderFactory = std::function<Dispatcher::SenderFactory(
@@ -35,17 +41,19 @@ using ExtraSenderFactory = std::function<Dispatcher::SenderFactory(
 
 class DeliveryService final : public DeliveryControl {
  public:
-  static Result<std::unique_ptr<DeliveryService>> create(boost::asio::io_context& io,
-                                                         const config::Config& config,
-                                                         store::MessageStore& store,
-                                                         store::CommitQueue& commits,
-                                                         const Clock& clock,
-                                                         ExtraSenderFactory extra = {});
+  static Result<std::unique_ptr<DeliveryService>> create(
+      boost::asio::io_context& io, const config::Config& config, store::MessageStore& store,
+      store::CommitQueue& commits, const Clock& clock, ExtraSenderFactory extra = {});
   ~DeliveryService() override;
 
   Status<> start();
-  void stop();      // on the executor
-  void wake_all();  // any thread: every dispatcher re-reads the clock (ManualClock tests)
+  void stop();  // on the executor
+  void wake_all();
+  // Passes of the file batch timers (each a finish_if_due() completed, whatever it found), and
+  // a wait for one after `seen`; returns the count (tests with an injected clock; any thread).
+  uint64_t batch_passes() const;
+  uint64_t wait_batch_pass(uint64_t seen, Duration guard)
+      const;  // any thread: every dispatcher re-reads the clock (ManualClock tests)
   // Re-reads the TLS files of the mllp destinations (any thread): new connections use them,
   // established ones keep theirs. A destination whose files fail keeps its current context.
   Status<> reload_tls(const config::Config& config);
@@ -68,8 +76,7 @@ class DeliveryService final : public DeliveryControl {
   DeliveryService(boost::asio::io_context& io, store::MessageStore& store, const Clock& clock);
   Dispatcher* find(std::string_view name) const;
   DestinationStatus with_queue(const Dispatcher& d) const;
-  ControlResult<bool> set_paused(std::string_view destination, bool paused,
-                                 std::string_view actor);
+  ControlResult<bool> set_paused(std::string_view destination, bool paused, std::string_view actor);
 
   boost::asio::io_context& io_;
   store::MessageStore& store_;
@@ -77,6 +84,27 @@ class DeliveryService final : public DeliveryControl {
   BlockingPool pool_{2};
   std::vector<std::unique_ptr<Dispatcher>> dispatchers_;
   std::map<std::string, std::shared_ptr<TlsSlot>> tls_slots_;  // mllp destinations with TLS
+  // File destinations in batch mode: each batch is finished just after its period ends.
+  // Shared with its coroutine, which never touches the service itself.
+  struct PassCounter {
+    std::mutex mutex;
+    std::condition_variable passed;
+    uint64_t n = 0;  // finish_if_due() calls completed, all destinations
+  };
+  struct BatchCloser {
+    BatchCloser(boost::asio::io_context& io, std::string d, std::shared_ptr<FileBatch> b,
+                std::shared_ptr<PassCounter> p)
+        : destination(std::move(d)), batch(std::move(b)), timer(io), passes(std::move(p)) {}
+    std::string destination;
+    std::shared_ptr<FileBatch> batch;
+    boost::asio::steady_timer timer;
+    std::shared_ptr<PassCounter> passes;
+    bool stopping = false;  // executor only
+  };
+  std::shared_ptr<PassCounter> batch_passes_ = std::make_shared<PassCounter>();
+  static boost::asio::awaitable<void> close_batches_on_time(std::shared_ptr<BatchCloser> b,
+                                                            BlockingPool& pool, const Clock& clock);
+  std::vector<std::shared_ptr<BatchCloser>> batch_closers_;
 };
 
 }  // namespace irwell::delivery

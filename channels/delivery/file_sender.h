@@ -56,9 +56,10 @@ std::string file_name_for(const std::string& pattern, const store::PendingDelive
 //   template with {period} = the period's start as UTC YYYYMMDDHHMMSS and the other fields from
 //   that first message), then the file is fsynced. Empty on success, else the reason; a failed
 //   append is cut off again so a retry does not leave half a message.
-// - finish_if_due(): finishes the open batch if its period is over (at engine stop, via
-//   FileSender::close()). Nothing runs on a timer: a batch whose period ended is renamed when
-//   the destination's next message arrives or when the engine stops.
+// - finish_if_due(): finishes the open batch if its period is over. The delivery service calls
+//   it just after each period boundary (and once at start, which also recovers), so a batch
+//   appears on time even when the feed has gone quiet; FileSender::close() calls it at stop.
+// - next_period_start(t): when the period holding `t` ends (pure).
 // - Finishing = close, rename to the final name (replacing a file of that name), fsync the
 //   directory.
 // - Crash recovery: the first call after a start looks for this destination's hidden batch
@@ -78,6 +79,7 @@ class FileBatch {
 
   std::string append(const store::PendingDelivery& d, std::string_view bytes);
   std::string finish_if_due();
+  TimePoint next_period_start(TimePoint t) const { return period_start_of(t) + period_; }
 
  private:
   std::string recover(TimePoint period_start);

@@ -1,6 +1,7 @@
 // The file destination's batch mode (issue #6: "batch files per period, written atomically"):
 // each period's messages are appended to one hidden file, which appears under its final name
-// only once the period is over; a hidden batch survives a restart and is picked up again.
+// only once the period is over (on a timer, even when no message follows); a hidden batch
+// survives a restart and is picked up again.
 // Time is an injected ManualClock.
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -82,6 +83,31 @@ TEST_CASE("file batch: a period's messages appear as one file once the period is
         std::vector<std::string>{"adt_20260301100000.hl7", "adt_20260301110000.hl7"});
   CHECK(stopped.hidden.empty());
   CHECK(read_file(out.path() / "adt_20260301110000.hl7") == adt("B4"));
+}
+
+TEST_CASE("file batch: a quiet feed's batch appears when its period ends, with no new message",
+          "[delivery][file]") {
+  TempDir out;
+  ManualClock clock(kStart);
+  DeliveryEngine e(batch_destination(out.path()), kRouteAllToSub, &clock);
+  send_and_wait(e, {"Q1", "Q2"});
+  CHECK(list(out.path()).visible.empty());
+  // Within the period the service's timer finds nothing to finish.
+  clock.advance(std::chrono::minutes(30));  // 10:45
+  e.deliveries().wake_all();
+  // 11:00 passes and the feed stays silent: the batch is finished on the timer, not by a message.
+  // Waits on the timer's passes (each a finish_if_due() completed), not on the store.
+  clock.advance(std::chrono::minutes(16));  // 11:01
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  uint64_t seen = e.deliveries().batch_passes();
+  e.deliveries().wake_all();
+  while (list(out.path()).visible.empty() && std::chrono::steady_clock::now() < until) {
+    seen = e.deliveries().wait_batch_pass(seen, std::chrono::seconds(5));
+  }
+  Listing after = list(out.path());
+  CHECK(after.visible == std::vector<std::string>{"adt_20260301100000.hl7"});
+  CHECK(after.hidden.empty());
+  CHECK(read_file(out.path() / "adt_20260301100000.hl7") == adt("Q1") + adt("Q2"));
 }
 
 TEST_CASE("file batch: a hidden batch is picked up again after a restart", "[delivery][file]") {
