@@ -1,13 +1,17 @@
 // irwellctl: the operations CLI over the admin HTTP API (SPEC.md "Tools").
 // Prints readable tables, or the API's JSON with --json. Exit codes are listed in kUsage.
+#include <boost/asio/ssl/context.hpp>
 #include <boost/json/src.hpp>  // Boost.JSON, header-only, compiled into this program only
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "channels/client/tls_client_context.h"
 #include "engine/admin/admin_client.h"
 
 namespace json = boost::json;
@@ -38,7 +42,13 @@ Commands:
   reload                       check and apply the engine's config file (admin role)
 
 Options:
-  --url URL      the admin API, default $IRWELL_ADMIN_URL or http://127.0.0.1:8080
+  --url URL      the admin API, default $IRWELL_ADMIN_URL or http://127.0.0.1:8080;
+                 https://HOST:PORT for an admin server with tls: (the certificate is verified
+                 and must name HOST)
+  --ca FILE      PEM CA bundle that signed the server's certificate, default $IRWELL_ADMIN_CA
+                 or the system's trust store
+  --cert FILE    PEM client certificate (admin tls: client_cert), default $IRWELL_ADMIN_CERT
+  --key FILE     its PEM private key (default: in the --cert file), default $IRWELL_ADMIN_KEY
   --token TOKEN  bearer token, default $IRWELL_ADMIN_TOKEN
   --json         print the API's JSON instead of tables
   -h, --help     this text
@@ -279,13 +289,18 @@ int main(int argc, char** argv) {
   std::string url_text = "http://127.0.0.1:8080";
   if (const char* env = std::getenv("IRWELL_ADMIN_URL"); env && *env) url_text = env;
   if (const char* env = std::getenv("IRWELL_ADMIN_TOKEN"); env) o.token = env;
+  irwell::client::TlsClientOptions tls;
+  if (const char* env = std::getenv("IRWELL_ADMIN_CA"); env) tls.ca = env;
+  if (const char* env = std::getenv("IRWELL_ADMIN_CERT"); env) tls.cert = env;
+  if (const char* env = std::getenv("IRWELL_ADMIN_KEY"); env) tls.key = env;
 
   // Flags that take a value; everything else starting with -- is an error.
   static const std::map<std::string, bool> kValueFlags = {
       {"url", true},   {"token", true},  {"control-id", true}, {"patient", true},
       {"type", true},  {"status", true}, {"source", true},     {"destination", true},
       {"since", true}, {"until", true},  {"limit", true},      {"cursor", true},
-      {"actor", true}, {"action", true}, {"target", true}};
+      {"actor", true}, {"action", true}, {"target", true},     {"ca", true},
+      {"cert", true},  {"key", true}};
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -312,6 +327,12 @@ int main(int argc, char** argv) {
         url_text = value;
       } else if (name == "token") {
         o.token = value;
+      } else if (name == "ca") {
+        tls.ca = value;
+      } else if (name == "cert") {
+        tls.cert = value;
+      } else if (name == "key") {
+        tls.key = value;
       } else {
         o.flags[name] = value;
       }
@@ -327,6 +348,13 @@ int main(int argc, char** argv) {
   auto url = irwell::admin::parse_admin_url(url_text);
   if (!url) return usage_error(url.error().message);
   o.url = *url;
+  std::unique_ptr<boost::asio::ssl::context> tls_context;
+  if (o.url.tls) {
+    tls.enabled = true;
+    auto made = irwell::client::make_tls_client_context(tls);
+    if (!made) return usage_error(made.error().message);
+    tls_context = std::move(*made);
+  }
 
   // Each command: method, target, which flags it takes, how many positional arguments.
   std::string method = "GET", target;
@@ -384,7 +412,8 @@ int main(int argc, char** argv) {
   }
   target += query_string(o.flags, allowed);
 
-  auto reply = irwell::admin::admin_request(o.url, method, target, o.token);
+  auto reply = irwell::admin::admin_request(o.url, method, target, o.token,
+                                            std::chrono::seconds(30), tls_context.get());
   if (!reply) {
     std::cerr << "irwellctl: " << reply.error().message << "\n";
     return 3;

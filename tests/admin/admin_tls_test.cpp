@@ -2,13 +2,17 @@
 // CA is served, a plain HTTP client and a client with the wrong CA are refused, and with
 // client_cert: required a client without a certificate is refused. The HTTPS client is
 // Python's ssl + http.client (a third-party TLS stack, not ours).
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "../channels/test_certs.h"
 #include "../support/test_support.h"
+#include "channels/client/tls_client_context.h"
+#include "engine/admin/admin_client.h"
 #include "engine/app/engine.h"
+#include "tests/admin/irwellctl_runner.h"
 
 using namespace irwell;
 using irwell::testing::TempDir;
@@ -110,4 +114,57 @@ TEST_CASE("admin over HTTPS: a certificate reload takes effect for new connectio
   a.engine->reload_tls(next);
   CHECK(https_get(a.port(), a.other_pem) == "200");
   CHECK(https_get(a.port(), a.ca_pem).starts_with("ERR"));
+}
+
+TEST_CASE("admin over HTTPS: irwell's own client verifies the server", "[admin][tls]") {
+  TlsAdmin a(config::TlsConfig::ClientCert::off);
+  auto url = admin::parse_admin_url(fmt::format("https://127.0.0.1:{}/", a.port()));
+  REQUIRE(url.ok());
+  CHECK(url->tls);
+  auto context_for = [](const std::string& ca) {
+    auto made = client::make_tls_client_context({true, ca, "", ""});
+    REQUIRE(made.ok());
+    return std::move(*made);
+  };
+  auto trusted = context_for(a.ca_pem);
+  auto reply =
+      admin::admin_request(*url, "GET", "/healthz", "", std::chrono::seconds(10), trusted.get());
+  REQUIRE(reply.ok());
+  CHECK(reply->status == 200);
+  auto stranger = context_for(a.other_pem);
+  auto refused =
+      admin::admin_request(*url, "GET", "/healthz", "", std::chrono::seconds(10), stranger.get());
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message, Catch::Contains("TLS handshake"));
+  // An https URL without a context is refused before connecting.
+  CHECK_FALSE(admin::admin_request(*url, "GET", "/healthz", "").ok());
+}
+
+TEST_CASE("irwellctl over HTTPS: --ca, and --cert/--key for client_cert: required",
+          "[admin][tls][irwellctl]") {
+  TlsAdmin a(config::TlsConfig::ClientCert::required);
+  const std::string url = fmt::format("https://127.0.0.1:{}", a.port());
+  const std::vector<std::string> status = {"--url", url, "--token", "secret-token", "status"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), status.begin(), status.end());
+    return testing::irwellctl(extra);
+  };
+  auto ok =
+      with({"--ca", a.ca_pem, "--cert", a.client.cert.string(), "--key", a.client.key.string()});
+  INFO(ok.err);
+  CHECK(ok.rc == 0);
+  CHECK(ok.out.find("SOURCE") != std::string::npos);
+  auto no_cert = with({"--ca", a.ca_pem});
+  CHECK(no_cert.rc == 3);  // the engine cannot be reached: the handshake is refused
+  auto wrong_ca =
+      with({"--ca", a.other_pem, "--cert", a.client.cert.string(), "--key", a.client.key.string()});
+  CHECK(wrong_ca.rc == 3);
+  CHECK(wrong_ca.err.find("TLS handshake") != std::string::npos);
+  // The same settings from the environment.
+  auto from_env = testing::irwellctl(
+      status, "IRWELL_ADMIN_CA=" + testing::quote(a.ca_pem) +
+                  " IRWELL_ADMIN_CERT=" + testing::quote(a.client.cert.string()) +
+                  " IRWELL_ADMIN_KEY=" + testing::quote(a.client.key.string()));
+  INFO(from_env.err);
+  CHECK(from_env.rc == 0);
 }

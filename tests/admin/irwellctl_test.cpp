@@ -1,53 +1,15 @@
 // irwellctl run as a subprocess against a real AdminServer (port 0): tables, --json, tokens from
 // the environment, and the exit codes its --help documents.
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
 #include "tests/admin/admin_test_server.h"
+#include "tests/admin/irwellctl_runner.h"
 #include "tests/support/test_support.h"
 
 using namespace irwell;
+using irwell::testing::irwellctl;
 using irwell::testing::TestServer;
-
-namespace {
-
-struct Run {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q.push_back(c);
-    }
-  }
-  return q + "'";
-}
-
-// Runs BUILD_DIR/irwellctl with `args` (and `env`, e.g. "IRWELL_ADMIN_TOKEN=x").
-Run irwellctl(const std::vector<std::string>& args, const std::string& env = "") {
-  const char* build = std::getenv("IRWELL_BUILD_DIR");
-  std::filesystem::path dir = build ? build : testing::build_dir();
-  testing::TempDir tmp;
-  std::string cmd = "env -u IRWELL_ADMIN_TOKEN -u IRWELL_ADMIN_URL " + env + " " +
-                    quote((dir / "irwellctl").string());
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote((tmp / "out").string()) + " 2>" + quote((tmp / "err").string());
-  int status = std::system(cmd.c_str());
-  Run r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = testing::read_file(tmp / "out");
-  r.err = testing::read_file(tmp / "err");
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("irwellctl: status, queues and search print tables", "[admin][irwellctl]") {
   TestServer s;
