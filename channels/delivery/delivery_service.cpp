@@ -64,6 +64,10 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
     } else if (d.type == "http") {
       auto options = HttpSenderOptions::from(d);
       if (!options) return fail(options.error());
+      if (options->tls) {
+        options->tls_slot = std::make_shared<TlsSlot>(options->tls);
+        service->tls_slots_[d.name] = options->tls_slot;
+      }
       make = [ex, o = std::move(*options)] { return std::make_unique<HttpSender>(ex, o); };
     } else if (extra) {
       make = extra(d, ex, service->pool_);
@@ -151,15 +155,24 @@ void DeliveryService::stop() {
 Status<> DeliveryService::reload_tls(const config::Config& config) {
   for (const config::DestinationConfig& d : config.destinations) {
     auto slot = tls_slots_.find(d.name);
-    if (slot == tls_slots_.end() || d.type != "mllp") continue;
-    auto options = MllpSenderOptions::from(d);
-    if (!options) {
-      log::error("tls_reload_failed",
-                 {{"destination", d.name}, {"error", options.error().message}});
-      return fail(options.error());
+    if (slot == tls_slots_.end()) continue;
+    std::shared_ptr<asio::ssl::context> context;
+    auto take = [&](auto options) -> Status<> {
+      if (!options) {
+        log::error("tls_reload_failed",
+                   {{"destination", d.name}, {"error", options.error().message}});
+        return fail(options.error());
+      }
+      context = options->tls;
+      return ok();
+    };
+    if (d.type == "mllp") {
+      if (auto s = take(MllpSenderOptions::from(d)); !s) return s;
+    } else if (d.type == "http") {
+      if (auto s = take(HttpSenderOptions::from(d)); !s) return s;
     }
-    if (!options->tls) continue;
-    slot->second->set(options->tls);
+    if (!context) continue;
+    slot->second->set(std::move(context));
     log::info("tls_reloaded", {{"destination", d.name}});
   }
   return ok();

@@ -54,8 +54,8 @@ class DeliveryService final : public DeliveryControl {
   uint64_t batch_passes() const;
   uint64_t wait_batch_pass(uint64_t seen, Duration guard)
       const;  // any thread: every dispatcher re-reads the clock (ManualClock tests)
-  // Re-reads the TLS files of the mllp destinations (any thread): new connections use them,
-  // established ones keep theirs. A destination whose files fail keeps its current context.
+  // Re-reads the TLS files of the mllp and http destinations (any thread): new connections use
+  // them, established ones keep theirs. A destination whose files fail keeps its current context.
   Status<> reload_tls(const config::Config& config);
   // Per destination: message received -> delivery sent (any thread).
   std::vector<std::pair<std::string, HistogramSnapshot>> delivery_latency() const;

@@ -1,6 +1,9 @@
 #include "channels/delivery/http_sender.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -9,8 +12,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <fmt/format.h>
-
 #include <charconv>
 
 #include "channels/client/tls_client_context.h"
@@ -115,6 +116,7 @@ Result<std::string> http_body(std::string_view payload, std::string_view format)
 struct HttpSender::Connection {
   explicit Connection(asio::any_io_executor ex) : tcp(ex) {}
   beast::tcp_stream tcp;
+  std::shared_ptr<asio::ssl::context> context;  // the one `tls` was made with (outlives it)
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   bool open = false;
@@ -138,15 +140,18 @@ void HttpSender::close() {
 asio::awaitable<SendOutcome> HttpSender::send(const store::PendingDelivery& d) {
   auto body = http_body(d.payload, options_.format);
   if (!body) co_return SendOutcome::refused("error", body.error().message);
-  const auto timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.timeout);
+  const auto timeout =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.timeout);
   const std::string where = fmt::format("{}:{}", options_.url.host, options_.url.port);
 
   if (!connection_ || !connection_->open) {
     connection_ = std::make_unique<Connection>(executor_);
     tcp::resolver resolver(executor_);
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(options_.url.host, std::to_string(options_.url.port), kTuple);
-    if (rec) co_return SendOutcome::failed("error", fmt::format("cannot resolve {}: {}", where, rec.message()));
+    auto [rec, endpoints] = co_await resolver.async_resolve(
+        options_.url.host, std::to_string(options_.url.port), kTuple);
+    if (rec)
+      co_return SendOutcome::failed("error",
+                                    fmt::format("cannot resolve {}: {}", where, rec.message()));
     connection_->tcp.expires_after(timeout);
     auto [cec, ep] = co_await connection_->tcp.async_connect(endpoints, kTuple);
     if (cec) {
@@ -154,16 +159,21 @@ asio::awaitable<SendOutcome> HttpSender::send(const store::PendingDelivery& d) {
                                     fmt::format("cannot connect to {}: {}", where, cec.message()));
     }
     if (options_.url.tls) {
+      connection_->context = options_.tls_slot ? options_.tls_slot->get() : options_.tls;
       connection_->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(
-          std::move(connection_->tcp), *options_.tls);
+          std::move(connection_->tcp), *connection_->context);
       auto& ssl = *connection_->tls;
-      SSL_set_tlsext_host_name(ssl.native_handle(), options_.url.host.c_str());
+      boost::system::error_code not_ip;
+      (void)asio::ip::make_address(options_.url.host, not_ip);
+      // SNI carries names only (RFC 6066); the certificate is checked against host either way.
+      if (not_ip) SSL_set_tlsext_host_name(ssl.native_handle(), options_.url.host.c_str());
       ssl.set_verify_callback(asio::ssl::host_name_verification(options_.url.host));
       beast::get_lowest_layer(ssl).expires_after(timeout);
       auto [hec] = co_await ssl.async_handshake(asio::ssl::stream_base::client, kTuple);
       if (hec) {
         connection_.reset();
-        co_return SendOutcome::failed("error", fmt::format("TLS handshake with {} failed: {}", where, hec.message()));
+        co_return SendOutcome::failed(
+            "error", fmt::format("TLS handshake with {} failed: {}", where, hec.message()));
       }
     }
     connection_->open = true;
@@ -205,8 +215,9 @@ asio::awaitable<SendOutcome> HttpSender::send(const store::PendingDelivery& d) {
   }
   if (ec) {
     close();
-    co_return SendOutcome::failed(ec == beast::error::timeout ? "timeout" : "error",
-                                  fmt::format("HTTP exchange with {} failed: {}", where, ec.message()));
+    co_return SendOutcome::failed(
+        ec == beast::error::timeout ? "timeout" : "error",
+        fmt::format("HTTP exchange with {} failed: {}", where, ec.message()));
   }
   if (!response.keep_alive()) close();
   const unsigned status = response.result_int();

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "channels/delivery/sender.h"
+#include "channels/delivery/tls_slot.h"
 #include "engine/config/config.h"
 #include "engine/core/result.h"
 
@@ -38,6 +39,7 @@ struct HttpSenderOptions {
   std::string bearer_token;
   Duration timeout = std::chrono::seconds(30);
   std::shared_ptr<boost::asio::ssl::context> tls;  // for https
+  std::shared_ptr<TlsSlot> tls_slot;  // when set, new connections take its context instead
 
   static Result<HttpSenderOptions> from(const config::DestinationConfig& d);
 };

@@ -19,29 +19,11 @@
 #include "channels/client/endpoint.h"
 #include "channels/client/mllp_client.h"
 #include "channels/delivery/sender.h"
+#include "channels/delivery/tls_slot.h"
 #include "engine/config/config.h"
 #include "engine/core/result.h"
 
 namespace irwell::delivery {
-
-// The TLS context a destination's senders use for NEW connections; replaced by a certificate
-// reload (SIGHUP) while established connections keep the context they were made with.
-class TlsSlot {
- public:
-  explicit TlsSlot(std::shared_ptr<boost::asio::ssl::context> c) : context_(std::move(c)) {}
-  std::shared_ptr<boost::asio::ssl::context> get() const {
-    std::lock_guard lock(mutex_);
-    return context_;
-  }
-  void set(std::shared_ptr<boost::asio::ssl::context> c) {
-    std::lock_guard lock(mutex_);
-    context_ = std::move(c);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<boost::asio::ssl::context> context_;
-};
 
 struct MllpSenderOptions {
   client::Endpoint endpoint;
