@@ -9,8 +9,10 @@ drives headless Chromium through chromedriver's WebDriver HTTP API (standard lib
   3. search by one message's control ID, open it, check its content is shown;
   4. press "Replay", wait for the confirmation, and check the audit log holds the replay;
   5. save screenshots to BUILD_DIR/dashboard.png (top) and dashboard-message.png (the replay).
-Waits poll a condition with a deadline (the page itself refreshes every 2 s); every process is
-stopped at the end, the engine with SIGTERM, and its exit code checked.
+Nothing is polled: the engine and chromedriver are ready when they print so (their output is read
+on a thread), and a wait for the page runs in the browser as a MutationObserver that answers when
+its condition holds (the page itself refreshes every 2 s), under WebDriver's script timeout.
+Every process is stopped at the end, the engine with SIGTERM, and its exit code checked.
 """
 import base64
 import json
@@ -39,15 +41,54 @@ def fail(msg):
     raise SystemExit(1)
 
 
-def wait_for(what, check, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            fail("timed out waiting for " + what)
-        time.sleep(0.2)
+class OutputWatch:
+    """Reads a child's output lines on a thread; wait() blocks until one contains a marker."""
+
+    def __init__(self, stream):
+        self.lines = []
+        self.closed = False
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream):
+        for line in stream:
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def wait(self, what, marker):
+        with self.cond:
+            seen = lambda: any(marker in line for line in self.lines)
+            self.cond.wait_for(lambda: self.closed or seen(), TIMEOUT)
+            if not seen():
+                fail("%s (output ended or %d s passed):\n%s"
+                     % (what, TIMEOUT, "".join(self.lines[-20:])))
+
+    def tail(self):
+        with self.cond:
+            return "".join(self.lines[-20:])
+
+
+# Runs in the page as an async WebDriver script: answers with the first truthy value of the
+# condition (a JavaScript expression), checked now and after every change to the document.
+WAIT_SCRIPT = """
+const done = arguments[arguments.length - 1];
+const check = () => { try { return (%s); } catch (e) { return null; } };
+const first = check();
+if (first) { done(first); return; }
+const observer = new MutationObserver(() => {
+  const value = check();
+  if (value) { observer.disconnect(); done(value); }
+});
+observer.observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
+
+
+def js_string(text):
+    return json.dumps(text)
 
 
 def http(method, url, body=None, token=None):
@@ -58,7 +99,8 @@ def http(method, url, body=None, token=None):
     if token:
         req.add_header("Authorization", "Bearer " + token)
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+        # Longer than WebDriver's script timeout, so a page wait ends with its own error.
+        with urllib.request.urlopen(req, timeout=TIMEOUT + 15) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -78,8 +120,9 @@ class WebDriver:
                 "--window-size=1400,1100", "--no-first-run", "--no-default-browser-check"]}}}}
         value = self.call("POST", "/session", caps)
         self.session = value["sessionId"]
+        self.call("POST", self.s("/timeouts"), {"script": int(TIMEOUT * 1000)})
 
-    def call(self, method, path, body=None):
+    def call(self, method, path, body=None, what=None):
         if body is None and method == "POST":
             body = {}
         status, raw = http(method, self.base + path, body)
@@ -88,8 +131,21 @@ class WebDriver:
         except ValueError:
             value = None
         if status != 200:
+            if what:
+                fail("timed out waiting for %s: HTTP %d %s" % (what, status, raw[:300]))
             fail("webdriver %s %s: HTTP %d %s" % (method, path, status, raw[:300]))
         return value
+
+    def wait(self, what, condition):
+        """Blocks until the JavaScript expression `condition` is truthy in the page; its value."""
+        return self.call("POST", self.s("/execute/async"),
+                         {"script": WAIT_SCRIPT % condition, "args": []}, what=what)
+
+    def wait_text(self, what, css, condition="t"):
+        """The text of the element at `css` once `condition` (over its text t) holds."""
+        return self.wait(what, "(t => t !== null && (%s) ? t || ' ' : null)"
+                               "(document.querySelector(%s)?.innerText ?? null)"
+                         % (condition, js_string(css)))
 
     def s(self, path):
         return "/session/" + self.session + path
@@ -114,12 +170,14 @@ class WebDriver:
         return e is not None and self.call("GET", self.s("/element/%s/displayed" % e))
 
     def type(self, css, text):
-        e = wait_for(css, lambda: self.find(css))
+        self.wait(css, "document.querySelector(%s)" % js_string(css))
+        e = self.find(css)
         self.call("POST", self.s("/element/%s/clear" % e))
         self.call("POST", self.s("/element/%s/value" % e), {"text": text})
 
     def click(self, css):
-        e = wait_for(css, lambda: self.find(css))
+        self.wait(css, "document.querySelector(%s)" % js_string(css))
+        e = self.find(css)
         self.call("POST", self.s("/element/%s/click" % e))
 
     def script(self, js):
@@ -179,34 +237,33 @@ routes:
        "outbox": outbox})
 
     procs = []
-    engine_log = []
     engine = subprocess.Popen([os.path.join(build, "irwell"), "run", "-c", config],
                               stderr=subprocess.PIPE, text=True)
     procs.append(engine)
-    threading.Thread(target=lambda: engine_log.extend(engine.stderr), daemon=True).start()
+    engine_log = OutputWatch(engine.stderr)
     admin = "http://127.0.0.1:%d" % admin_port
     driver = None
     try:
-        def engine_up():
-            if engine.poll() is not None:
-                fail("irwell run exited with %d:\n%s" % (engine.returncode, "".join(engine_log)))
-            return http("GET", admin + "/healthz")[0] == 200
-        wait_for("the engine's admin API", engine_up)
+        # Logged once the listeners and the admin server are bound.
+        engine_log.wait("the engine to start", "engine_started")
+        if http("GET", admin + "/healthz")[0] != 200:
+            fail("the engine started but its admin API does not answer /healthz")
 
         chromedriver = subprocess.Popen([driver_bin, "--port=%d" % driver_port],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True)
         procs.append(chromedriver)
         driver_url = "http://127.0.0.1:%d" % driver_port
-        wait_for("chromedriver", lambda: http("GET", driver_url + "/status")[0] == 200)
+        OutputWatch(chromedriver.stdout).wait("chromedriver to start", "started successfully")
         driver = WebDriver(driver_url, chromium)
 
         # 1. Sign in.
         driver.go(admin + "/")
         driver.type("#token", token)
         driver.click("#signin")
-        wait_for("the signed-in name", lambda: "operator" in (driver.text("#whoami") or ""))
+        driver.wait_text("the signed-in name", "#whoami", "t.includes('operator')")
         cell = 'tr[data-source="wards_in"] td.received'
-        before = int(wait_for("the source row", lambda: driver.text(cell)))
+        before = int(driver.wait_text("the source row", cell, "/^[0-9]+$/.test(t.trim())"))
 
         # 2. Send two messages; the page's counter follows.
         stamp = str(int(time.time() * 1000))
@@ -218,23 +275,23 @@ routes:
                               capture_output=True, text=True, timeout=TIMEOUT)
         if sent.returncode != 0:
             fail("mllp-send exited %d: %s %s" % (sent.returncode, sent.stdout, sent.stderr))
-        wait_for("the received counter to grow by 2",
-                 lambda: int(driver.text(cell) or 0) >= before + 2)
+        driver.wait_text("the received counter to grow by 2", cell,
+                         "Number(t.trim()) >= %d" % (before + 2))
 
         # 3. Search by control ID and open the message.
         driver.type("#search-control-id", ids[1])
         driver.click("#search-btn")
         row = "#results tbody tr[data-id]"
-        wait_for("a search result", lambda: ids[1] in (driver.text(row) or ""))
+        driver.wait_text("a search result", row, "t.includes(%s)" % js_string(ids[1]))
         driver.click(row)
-        wait_for("the message detail", lambda: ids[1] in (driver.text("#detail-raw") or ""))
+        driver.wait_text("the message detail", "#detail-raw",
+                         "t.includes(%s)" % js_string(ids[1]))
         if "TESTPATIENT^BROWSER" not in driver.text("#detail-raw"):
             fail("the detail does not show the raw message")
 
         # 4. Replay it.
         driver.click("#replay-btn")
-        wait_for("the replay confirmation",
-                 lambda: (driver.text("#replay-result") or "").startswith("Replayed"))
+        driver.wait_text("the replay confirmation", "#replay-result", "t.startsWith('Replayed')")
         status, body = http("GET", admin + "/api/v1/audit?action=replay", token=token)
         entries = json.loads(body or b"{}").get("entries", [])
         if status != 200 or not any(e.get("actor") == "browser" for e in entries):
@@ -267,7 +324,7 @@ routes:
                 rc = -9
             if rc != 0:
                 print("dashboard_browser: irwell run exited %d on SIGTERM:\n%s"
-                      % (rc, "".join(engine_log[-20:])), file=sys.stderr)
+                      % (rc, engine_log.tail()), file=sys.stderr)
                 raise SystemExit(1)
         shutil.rmtree(tmp, ignore_errors=True)
 
