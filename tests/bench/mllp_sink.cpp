@@ -1,10 +1,14 @@
 // mllp_sink: a minimal, fast MLLP receiver for delivery benchmarks. Accepts connections on
 // 127.0.0.1:PORT, answers every frame at once with an AA whose MSA-2 is the frame's MSH-10, and
 // exits after it has received N frames (or after IDLE seconds without one), printing one JSON
-// line: {"received":N,"seconds":S,"msgs_per_s":R,"connections":C,"out_of_order":K}, where S is
-// the time from the first to the last frame received, and out_of_order counts frames whose
-// control ID (compared as text) was not greater than the previous one on the same connection
-// (mllp-bench's ids grow, so this stays 0 for a FIFO destination fed by one sender).
+// line: {"received":N,"seconds":S,"msgs_per_s":R,"connections":C,"duplicates":D,
+// "out_of_order":K}, where S is the time from the first to the last frame received, duplicates
+// counts frames whose control ID had been received before (on any connection), and out_of_order
+// counts frames whose control ID's trailing number was smaller than the previous one's on the
+// same connection. mllp-bench numbers its messages in the order it sends them across all its
+// connections, and several connections' messages commit in an order of their own, so
+// out_of_order is 0 only when one sender connection feeds a FIFO destination; the delivery
+// crash tests check order against the store instead.
 //
 // Usage: mllp_sink PORT N [IDLE_SECONDS]
 #include <arpa/inet.h>
@@ -21,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -28,6 +33,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 std::atomic<long> received{0};
 std::atomic<long> out_of_order{0};
+std::atomic<long> duplicates{0};
+std::mutex seen_mutex;
+std::unordered_set<std::string> seen_ids;  // guarded by seen_mutex
+
+// The number an id ends with (mllp-bench's ids are a run prefix and a message number).
+unsigned long long trailing_number(const std::string& id) {
+  size_t i = id.size();
+  while (i > 0 && id[i - 1] >= '0' && id[i - 1] <= '9') --i;
+  return i == id.size() ? 0 : std::strtoull(id.c_str() + i, nullptr, 10);
+}
 std::atomic<int> connections{0};
 std::atomic<Clock::rep> first_at{0}, last_at{0};
 
@@ -45,7 +60,8 @@ std::string field(const std::string& msg, int n) {  // MSH-n (n >= 3), raw
 void serve(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  std::string buf, out, previous;
+  std::string buf, out;
+  unsigned long long previous = 0;
   char chunk[65536];
   for (;;) {
     ssize_t n = recv(fd, chunk, sizeof chunk, 0);
@@ -59,8 +75,13 @@ void serve(int fd) {
       std::string msg = buf.substr(start + 1, end - start - 1);
       buf.erase(0, end + (end + 1 < buf.size() && buf[end + 1] == '\r' ? 2 : 1));
       std::string id = field(msg, 10);
-      if (!previous.empty() && !(previous < id)) ++out_of_order;
-      previous = id;
+      const unsigned long long number = trailing_number(id);
+      if (number < previous) ++out_of_order;
+      previous = number;
+      {
+        std::lock_guard<std::mutex> lock(seen_mutex);
+        if (!seen_ids.insert(id).second) ++duplicates;
+      }
       out += "\x0bMSH|^~\\&|SINK|SINK|IRWELL|IRWELL|20260101000000||ACK|A" + id +
              "|P|2.5\rMSA|AA|" + id + "\r\x1c\r";
       const auto now = Clock::now().time_since_epoch().count();
@@ -118,8 +139,8 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(Clock::duration(last_at - first_at)).count();
   std::printf(
       "{\"received\":%ld,\"seconds\":%.3f,\"msgs_per_s\":%.0f,\"connections\":%d,"
-      "\"out_of_order\":%ld}\n",
+      "\"duplicates\":%ld,\"out_of_order\":%ld}\n",
       received.load(), seconds, seconds > 0 ? received / seconds : 0.0, connections.load(),
-      out_of_order.load());
+      duplicates.load(), out_of_order.load());
   return received >= want ? 0 : 1;
 }
