@@ -18,6 +18,12 @@ using asio::ip::tcp;
 
 namespace {
 
+// The API's options with what routes.yaml sets for it (admin: search_timeout).
+ApiOptions api_options(ApiOptions api, const config::AdminConfig& config) {
+  api.search_timeout = config.search_timeout;
+  return api;
+}
+
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // The status for a request that could not be read, or 0 to just close (timeout, reset, EOF).
@@ -45,7 +51,7 @@ AdminServer::AdminServer(asio::io_context& io, const config::AdminConfig& config
     : io_(io),
       config_(config),
       options_(options),
-      handler_(backend, tokens, clock, options.api),
+      handler_(backend, tokens, clock, api_options(options.api, config)),
       acceptor_(io),
       sample_timer_(io) {}
 

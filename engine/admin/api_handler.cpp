@@ -350,6 +350,7 @@ HttpResponse ApiHandler::search(Call& call) {
       return error_response(503, "the audit log cannot be written; nothing was searched");
     }
   }
+  q->time_budget = std::chrono::ceil<std::chrono::milliseconds>(options_.search_timeout);
   auto found = backend_.store().search(*q);
   if (!found) {
     // A broad filter over a large store without a window: the caller's to narrow (422).

@@ -60,6 +60,8 @@ struct ApiOptions {
   // Between the server's take_sample() calls; zero: the server takes no samples.
   Duration sample_interval = std::chrono::seconds(10);
   size_t history_samples = 360;  // one hour at 10 s
+  // Given to every message search (MessageQuery::time_budget); one that runs longer is a 422.
+  Duration search_timeout = std::chrono::seconds(2);
 };
 
 class ApiHandler {

@@ -90,6 +90,8 @@ struct AdminConfig {
   int port = 8080;
   TlsConfig tls;                   // HTTPS (and client certificates) when enabled
   std::vector<AdminToken> tokens;  // in file order
+  // A message search still running after this long stops (the API answers 422); > 0.
+  Duration search_timeout = std::chrono::seconds(2);
 };
 
 struct LoggingConfig {

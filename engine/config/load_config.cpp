@@ -73,6 +73,9 @@ const std::vector<FieldSpec>& admin_fields() {
                         "HTTPS: {cert, key} files; client certificates: ca, client_cert (off, "
                         "optional, required); min_version (1.2, 1.3), handshake_timeout (10s)"),
              {"cert", "key", "ca", "client_cert", "min_version", "handshake_timeout"}),
+      field_spec("search_timeout", T::duration, "2s",
+                 "a message search still running after this long stops; the API answers 422 "
+                 "and the caller narrows it (a time window, a control ID, a patient)"),
   };
   return kFields;
 }
@@ -188,6 +191,10 @@ class Loader {
     a.bind = p["bind"].text;
     a.port = static_cast<int>(p["port"].integer);
     if (p["tls"].given) a.tls = decode_tls(p["tls"], /*listener=*/true, "admin", ctx_);
+    a.search_timeout = p["search_timeout"].duration;
+    if (a.search_timeout <= Duration::zero()) {
+      error(p["search_timeout"].mark, "admin: \"search_timeout\" must be more than 0s");
+    }
     if (const MapView::Entry* tokens = view.get("tokens")) decode_tokens(*tokens->value);
     return p["port"].mark;
   }

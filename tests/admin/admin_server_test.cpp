@@ -218,6 +218,28 @@ TEST_CASE("admin: bad search parameters are 400 with a message naming them", "[a
   CHECK(std::string(parse(r).at("error").as_string()).find("contol_id") != std::string::npos);
 }
 
+TEST_CASE("admin: searches get the configured timeout; one that outruns it is 422", "[admin]") {
+  config::AdminConfig cfg;
+  cfg.search_timeout = std::chrono::milliseconds(750);
+  TestServer s({}, cfg);
+  CHECK(s.get("/api/v1/messages?type=ADT", "viewer-token").status == 200);
+  CHECK(s.backend.fake_store().last_query().time_budget == std::chrono::milliseconds(750));
+
+  // What the SQLite store answers when the budget runs out (its own test covers that part).
+  const std::string too_broad =
+      std::string(store::kSearchTooBroad) + ": stopped after 750 ms; add a time window";
+  s.backend.fake_store().fail_search(too_broad);
+  auto r = s.get("/api/v1/messages?type=ADT", "viewer-token");
+  CHECK(r.status == 422);
+  CHECK(parse(r).at("error").as_string() == too_broad);
+  // Any other store failure is the engine's problem, not the caller's: 500.
+  s.backend.fake_store().fail_search("disk I/O error");
+  auto broken = s.get("/api/v1/messages?type=ADT", "viewer-token");
+  CHECK(broken.status == 500);
+  CHECK(std::string(parse(broken).at("error").as_string()).find("disk I/O error") !=
+        std::string::npos);
+}
+
 TEST_CASE("admin: searching by patient needs operator and is audited", "[admin]") {
   TestServer s;
   CHECK(s.get("/api/v1/messages?patient=9990000018", "viewer-token").status == 403);

@@ -66,7 +66,7 @@ inline store::StoredMessage sample_message(int64_t id, std::string control_id,
 
 class TestServer {
  public:
-  explicit TestServer(admin::AdminServerOptions options = {}) {
+  explicit TestServer(admin::AdminServerOptions options = {}, config::AdminConfig cfg = {}) {
     backend.add_source({"lab_in", "mllp", "127.0.0.1", 2575, 10, 8, 1, 0, 1, 0, 2, 5});
     backend.add_route({"adt_all", 7});
     delivery::DestinationStatus d;
@@ -93,7 +93,6 @@ class TestServer {
     backend.fake_store().add(sample_message(3, "CTRL3", "ward_in"));
     backend.add_patient(std::string(kNhs), {R"({"name":"TESTPATIENT, ALICE"})", false});
 
-    config::AdminConfig cfg;
     cfg.port = 0;
     server = std::make_unique<admin::AdminServer>(io, cfg, test_tokens(), backend, clock, options);
     auto bound = server->bind();

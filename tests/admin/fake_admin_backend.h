@@ -53,6 +53,11 @@ class FakeStore final : private ScratchStore, public store::ForwardingStore {
     std::lock_guard lock(mu_);
     fail_audit_ = f;
   }
+  // Every search fails with this error from now on (empty: searches work again).
+  void fail_search(std::string error) {
+    std::lock_guard lock(mu_);
+    search_error_ = std::move(error);
+  }
   std::vector<store::AuditEntry> audits() const {
     std::lock_guard lock(mu_);
     return audit_;
@@ -76,6 +81,7 @@ class FakeStore final : private ScratchStore, public store::ForwardingStore {
   Result<std::vector<store::MessageSummary>> search(const store::MessageQuery& q) override {
     std::lock_guard lock(mu_);
     last_query_ = q;
+    if (!search_error_.empty()) return fail(search_error_);
     std::vector<store::MessageSummary> out;
     std::vector<const store::StoredMessage*> sorted;
     for (const auto& m : messages_) sorted.push_back(&m);
@@ -139,6 +145,7 @@ class FakeStore final : private ScratchStore, public store::ForwardingStore {
   std::vector<store::AuditEntry> audit_;
   store::MessageQuery last_query_;
   bool fail_audit_ = false;
+  std::string search_error_;
 };
 
 class FakeDelivery final : public delivery::DeliveryControl {
