@@ -73,6 +73,8 @@ class DirectorySource {
   void stop();
 
   const std::string& source() const { return source_.name; }
+  // Routes the next file's messages with `router` (Ingest::set_router); on the io thread.
+  void set_router(const pipeline::Router& router) { ingest_.set_router(router); }
   const DirectorySourceCounters& counters() const { return counters_; }
 
  private:

@@ -4,7 +4,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -28,7 +30,8 @@ namespace asio = boost::asio;
 // Member order is destruction order in reverse: listeners (sockets, timers) go before the
 // io_context they belong to; the queue goes before the store it writes to.
 struct Engine::Impl {
-  config::Config config;
+  config::Config config;  // as started; its routes are replaced in place by replace_routes()
+  mutable std::mutex routes_mutex;  // guards config.routes (the admin threads read the names)
   const Clock* clock = nullptr;
   std::unique_ptr<pipeline::Router> router;
   std::unique_ptr<store::MessageStore> store;
@@ -140,6 +143,7 @@ class Backend final : public admin::AdminBackend {
       for (const auto& [route, n] : in->route_matches()) total[route] += n;
     }
     std::vector<admin::RouteStatus> out;
+    std::lock_guard lock(e_.routes_mutex);
     for (const config::RouteConfig& r : e_.config.routes) out.push_back({r.name, total[r.name]});
     return out;
   }
@@ -334,6 +338,25 @@ void Engine::stop() {
   impl_->commits.reset();
   impl_->store.reset();
   log::info("engine_stopped");
+}
+
+void Engine::replace_routes(const config::Config& config,
+                            std::unique_ptr<pipeline::Router> router) {
+  // Every Ingest runs on the network thread, so a swap posted there lands between two messages
+  // and nothing uses the previous router after it.
+  std::promise<void> swapped;
+  asio::post(impl_->io, [&] {
+    for (auto& in : impl_->ingests) in->set_router(*router);
+    for (auto& d : impl_->directories) d->set_router(*router);
+    std::swap(impl_->router, router);
+    swapped.set_value();
+  });
+  swapped.get_future().wait();
+  router.reset();  // the previous one
+  std::lock_guard lock(impl_->routes_mutex);
+  impl_->config.routes = config.routes;
+  impl_->config.lookups = config.lookups;
+  impl_->config.section_texts = config.section_texts;
 }
 
 void Engine::reload_tls(const config::Config& config) {

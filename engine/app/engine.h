@@ -96,6 +96,11 @@ class Engine {
   // connections keep theirs. Failures are logged and leave the
   // listener's current certificate in use. Any thread.
   void reload_tls(const config::Config& config);
+  // Routes every later message with `router` (built from `config`, which differs from the
+  // running config only in its routes and lookups): connections, queues and dispatchers stay as
+  // they are. The swap happens on the network thread between two messages; returns once it has
+  // happened and the previous router is gone. Only while running; not from the network thread.
+  void replace_routes(const config::Config& config, std::unique_ptr<pipeline::Router> router);
   // The admin API's port (the real one when the config says 0); nullopt when disabled.
   std::optional<uint16_t> admin_port() const;
   // The shared care record of a record_store destination ("" = the first one); nullptr when

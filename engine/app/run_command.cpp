@@ -3,14 +3,18 @@
 //   SIGINT / SIGTERM  graceful stop (Engine::stop: stop accepting, finish in-flight commits and
 //                     their ACKs, close the store), exit 0;
 //   SIGHUP            reload: the new config is checked first; a bad one is refused (diagnostics
-//                     logged, the running engine untouched); a good one replaces the running
-//                     engine by a graceful stop and a start with the new config (connections are
-//                     closed and senders reconnect). If the new one cannot start (a port in use),
-//                     the previous config is started again.
+//                     logged, the running engine untouched). A good one that changes only
+//                     `routes`, `lookups` or `logging` is swapped in place (Engine::
+//                     replace_routes): connections stay open and the next message is routed by
+//                     the new routes. Any other change replaces the running engine by a graceful
+//                     stop and a start with the new config (connections are closed and senders
+//                     reconnect); if the new one cannot start (a port in use), the previous
+//                     config is started again. An unchanged file reloads the certificates only.
 #include <signal.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -59,9 +63,13 @@ Result<Prepared, std::vector<config::Diagnostic>> prepare(const std::string& fil
   return Prepared{std::move(loaded).value(), std::move(router).value()};
 }
 
-Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
+void apply_log_level(const config::Config& c) {
   log::Level level;
-  if (log::parse_level(p.config.logging.level, level)) log::set_level(level);
+  if (log::parse_level(c.logging.level, level)) log::set_level(level);
+}
+
+Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
+  apply_log_level(p.config);
   EngineOptions options;
   options.router = std::move(p.router);
   options.version = IRWELL_VERSION;
@@ -157,7 +165,23 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       log::error("config_reload_refused", {{"file", file}, {"problems", next.error().size()}});
       continue;
     }
-    log::info("config_reloading", {{"file", file}});
+    // Only the routes (and their lookups, or the log level) changed: swap the router in place, so
+    // senders keep their connections and nothing queued waits for a restart.
+    const std::vector<std::string> changed = config::changed_sections(current.config, next->config);
+    if (std::all_of(changed.begin(), changed.end(), [](const std::string& s) {
+          return s == "routes" || s == "lookups" || s == "logging";
+        })) {
+      apply_log_level(next->config);
+      engine->replace_routes(next->config, std::move(next->router));
+      engine->reload_tls(next->config);
+      current = std::move(next).value();  // its router now belongs to the engine
+      current_text = file_text(file);
+      log::info("config_reloaded", {{"file", file}, {"restarted", false}});
+      continue;
+    }
+    std::string sections;
+    for (const std::string& s : changed) sections += (sections.empty() ? "" : ",") + s;
+    log::info("config_reloading", {{"file", file}, {"changed", sections}});
     engine->stop();
     engine.reset();
     auto fresh = start_engine(next.value());
@@ -165,7 +189,7 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       engine = std::move(fresh).value();
       current = std::move(next).value();  // its router now belongs to the engine
       current_text = file_text(file);
-      log::info("config_reloaded", {{"file", file}});
+      log::info("config_reloaded", {{"file", file}, {"restarted", true}});
       continue;
     }
     log::error("config_reload_failed", {{"file", file}, {"error", fresh.error().message}});

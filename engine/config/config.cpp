@@ -1,5 +1,7 @@
 #include "engine/config/config.h"
 
+#include <algorithm>
+
 namespace irwell::config {
 namespace {
 
@@ -34,6 +36,19 @@ const RouteConfig* Config::find_route(std::string_view name) const {
 const LookupTable* Config::find_lookup(std::string_view name) const {
   auto it = lookups.find(std::string(name));
   return it == lookups.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> changed_sections(const Config& before, const Config& after) {
+  std::vector<std::string> out;
+  for (const auto& [name, text] : before.section_texts) {
+    auto it = after.section_texts.find(name);
+    if (it == after.section_texts.end() || it->second != text) out.push_back(name);
+  }
+  for (const auto& [name, text] : after.section_texts) {
+    if (!before.section_texts.count(name)) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace irwell::config

@@ -108,11 +108,18 @@ struct Config {
   std::vector<DestinationConfig> destinations;  // in file order
   std::vector<RouteConfig> routes;              // in file order
   std::map<std::string, LookupTable> lookups;
+  // Each top-level section as the file gave it (after ${VAR} substitution), as canonical text
+  // (yaml_tree.h): what tells a reload which sections changed.
+  std::map<std::string, std::string> section_texts;
 
   const SourceConfig* find_source(std::string_view name) const;
   const DestinationConfig* find_destination(std::string_view name) const;
   const RouteConfig* find_route(std::string_view name) const;
   const LookupTable* find_lookup(std::string_view name) const;
 };
+
+// The top-level sections whose content differs between two configs (present in only one
+// counts), in name order. Files the config names (certificates, lookup CSVs) are not compared.
+std::vector<std::string> changed_sections(const Config& before, const Config& after);
 
 }  // namespace irwell::config

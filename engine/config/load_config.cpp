@@ -147,6 +147,9 @@ class Loader {
       return;
     }
     MapView top = MapView::read(root, "", kSections, diags_);
+    for (const MapView::Entry& e : top.entries()) {
+      config_.section_texts[e.key] = canonical_text(*e.value);
+    }
     static const YamlNode kNull;
     auto section = [&](const char* name) -> const MapView::Entry* { return top.get(name); };
     auto node = [&](const MapView::Entry* e) -> const YamlNode& { return e ? *e->value : kNull; };

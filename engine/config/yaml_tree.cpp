@@ -9,6 +9,28 @@
 
 namespace irwell::config {
 
+std::string canonical_text(const YamlNode& node) {
+  switch (node.kind) {
+    case YamlNode::Kind::null:
+      return "~";
+    case YamlNode::Kind::scalar:  // length-prefixed, so no scalar can imitate structure
+      return (node.quoted ? "q" : "s") + std::to_string(node.scalar.size()) + ":" + node.scalar;
+    case YamlNode::Kind::sequence: {
+      std::string out = "[";
+      for (const YamlNodePtr& item : node.items) out += canonical_text(*item) + ",";
+      return out + "]";
+    }
+    case YamlNode::Kind::map: {
+      std::string out = "{";
+      for (const auto& [key, value] : node.pairs) {
+        out += canonical_text(*key) + "=" + canonical_text(*value) + ",";
+      }
+      return out + "}";
+    }
+  }
+  return "";
+}
+
 const char* YamlNode::kind_name() const {
   switch (kind) {
     case Kind::null:

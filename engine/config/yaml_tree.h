@@ -40,6 +40,10 @@ struct YamlNode {
   const char* kind_name() const;
 };
 
+// The node's content as text that two nodes share exactly when they hold the same YAML (kinds,
+// scalars, quoting, map keys in order), whatever their positions, comments or layout.
+std::string canonical_text(const YamlNode& node);
+
 // nullopt when the text is not valid YAML (the diagnostic is in diags).
 std::optional<YamlNodePtr> parse_yaml(std::string_view text, const SourceMap& map,
                                       DiagnosticList& diags);

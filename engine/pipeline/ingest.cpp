@@ -105,7 +105,7 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
 
 Ingest::Ingest(std::string source, const config::MllpSourceConfig& settings, const Clock& clock,
                const Router& router)
-    : source_(std::move(source)), settings_(settings), clock_(clock), router_(router) {
+    : source_(std::move(source)), settings_(settings), clock_(clock), router_(&router) {
   for (const std::string& text : settings_.required_fields) {
     auto p = hl7::Path::parse(text);
     if (p) required_.push_back(std::move(p).value());
@@ -181,7 +181,7 @@ IngestResult Ingest::frame(std::string_view payload, std::string_view peer) {
   }
 
   // Routing runs before the commit: the deliveries go into the same transaction as the message.
-  RoutingOutcome routed = router_.route(msg, source_);
+  RoutingOutcome routed = router_->route(msg, source_);
   Verdict v;
   std::vector<std::string> matched = std::move(routed.matched_routes);
   if (!routed.deliveries.empty()) {

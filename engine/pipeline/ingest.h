@@ -32,7 +32,8 @@
 // the same reply as `ack` for one that was being rejected anyway.
 //
 // Thread-safety: an Ingest is used by one thread at a time (the network thread); ingest() is
-// otherwise free of shared state. The Router and Clock are borrowed and must outlive it.
+// otherwise free of shared state. The Router and Clock are borrowed and must outlive it (the
+// Router: until set_router() replaced it).
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -74,6 +75,9 @@ class Ingest {
   IngestResult oversize(std::string_view prefix, size_t total_bytes, std::string_view peer);
 
   const std::string& source() const { return source_; }
+  // Routes every later frame with `router` (a reload that changed only the routes); on the
+  // thread that calls frame(), between frames. The previous router may go once this returns.
+  void set_router(const Router& router) { router_ = &router; }
 
   // Counters since start, for operations (any thread).
   uint64_t unrouted() const { return unrouted_.load(std::memory_order_relaxed); }
@@ -91,7 +95,7 @@ class Ingest {
   config::MllpSourceConfig settings_;
   std::vector<hl7::Path> required_;
   const Clock& clock_;
-  const Router& router_;
+  const Router* router_;
   hl7::ControlIdGenerator ids_;
   std::atomic<uint64_t> unrouted_{0}, filtered_{0};
   mutable std::mutex matches_mutex_;

@@ -35,14 +35,15 @@ uint16_t some_free_port() {
   return ntohs(addr.sin_port);
 }
 
-// One MLLP source (with `extra` settings), ADT routed to a file destination.
-std::string config_text(const std::string& data_dir, int port, const std::string& extra = "") {
+// One MLLP source (with `extra` settings), messages of `type` routed to a file destination.
+std::string config_text(const std::string& data_dir, int port, const std::string& extra = "",
+                        const std::string& type = "ADT^A0*") {
   return "storage:\n  data_dir: " + data_dir +
          "\nadmin:\n  enabled: false\nsources:\n  pas_in:\n    type: mllp\n    port: " +
          std::to_string(port) + "\n" + extra +
          "destinations:\n  archive:\n    type: file\n    dir: " + data_dir +
          "/out\nroutes:\n  adt_archive:\n    sources: [pas_in]\n    match:\n"
-         "      type: \"ADT^A0*\"\n    destinations: [archive]\n";
+         "      type: \"" + type + "\"\n    destinations: [archive]\n";
 }
 
 // The port of the latest listener_started line.
@@ -138,4 +139,70 @@ TEST_CASE("run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 
   auto routed = st.value()->search(q);
   REQUIRE(routed);
   CHECK(routed->size() == 3);
+}
+
+TEST_CASE("run: a reload that changes only the routes keeps connections open and routes anew") {
+  LogWatcher logs;
+  testing::TempDir dir;
+  const auto file = dir / "routes.yaml";
+  const std::string data = (dir / "data").string();
+  testing::write_file(file, config_text(data, 0, "", "ADT^A01"));
+  int rc = -1;
+  std::ostringstream out, err;
+  std::thread runner([&] { rc = app::run_command({"-c", file.string()}, out, err); });
+  REQUIRE(logs.wait_for("engine_started"));
+  const uint16_t port = started_port(logs);
+
+  // One connection for the whole test, as a trust's feed would keep it.
+  MllpTestClient c(port);
+  REQUIRE(c.connected());
+  auto a01 = c.round_trip(testing::TestMessage{.control_id = "HOT00001"}.text());
+  REQUIRE(a01);
+  CHECK(ack_field(*a01, "MSA-1") == "AA");
+  auto a08_before = c.round_trip(
+      testing::TestMessage{.control_id = "HOT00002", .type = "ADT^A08^ADT_A01"}.text());
+  REQUIRE(a08_before);
+  CHECK(ack_field(*a08_before, "MSA-1") == "AA");  // taken, but no route for an A08 yet
+
+  // The route now takes A08 instead of A01; comments and layout changed elsewhere do not count.
+  testing::write_file(file, "# edited\n" + config_text(data, 0, "", "ADT^A08"));
+  pthread_kill(runner.native_handle(), SIGHUP);
+  REQUIRE(logs.wait_for("config_reloaded"));
+  CHECK(logs.count("config_reloaded", "restarted=0") == 1);
+  CHECK(logs.count("engine_stopping") == 0);
+
+  auto a08 = c.round_trip(
+      testing::TestMessage{.control_id = "HOT00003", .type = "ADT^A08^ADT_A01"}.text());
+  REQUIRE(a08);  // the same connection, still open
+  CHECK(ack_field(*a08, "MSA-1") == "AA");
+  auto a01_after = c.round_trip(testing::TestMessage{.control_id = "HOT00004"}.text());
+  REQUIRE(a01_after);
+  CHECK(ack_field(*a01_after, "MSA-1") == "AA");
+
+  // A change to a source is not swapped in place: the engine restarts and the connection ends.
+  testing::write_file(file, config_text(data, 0, "    ack_mode: enhanced\n", "ADT^A08"));
+  pthread_kill(runner.native_handle(), SIGHUP);
+  REQUIRE(logs.wait_for("engine_started", 2));
+  CHECK(logs.count("config_reloading", "changed=sources") == 1);
+  CHECK(c.closed_by_peer());
+
+  pthread_kill(runner.native_handle(), SIGTERM);
+  runner.join();
+  CHECK(rc == 0);
+  auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
+  REQUIRE(st);
+  store::MessageQuery q;
+  q.destination = "archive";
+  auto routed = st.value()->search(q);
+  REQUIRE(routed);
+  REQUIRE(routed->size() == 2);  // HOT00001 before the reload, HOT00003 after it
+  CHECK(routed->at(0).control_id == "HOT00003");
+  CHECK(routed->at(1).control_id == "HOT00001");
+  store::MessageQuery unrouted;
+  unrouted.status = store::MessageStatus::unrouted;
+  auto left = st.value()->search(unrouted);
+  REQUIRE(left);
+  REQUIRE(left->size() == 2);  // the A08 before the reload, the A01 after it
+  CHECK(left->at(0).control_id == "HOT00004");
+  CHECK(left->at(1).control_id == "HOT00002");
 }

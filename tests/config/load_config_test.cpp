@@ -310,3 +310,33 @@ TEST_CASE("Registry lists each kind sorted by name and finds by kind and name") 
   for (auto* s : dests) names.push_back(s->name);
   CHECK(names == std::vector<std::string>{"file", "http", "mllp", "record_store"});
 }
+
+TEST_CASE("changed_sections: content decides, not comments or layout") {
+  const std::string base =
+      "sources:\n  in:\n    type: mllp\n    port: 2575\n"
+      "destinations:\n  out:\n    type: file\n    dir: /tmp/out\n"
+      "routes:\n  all:\n    sources: [in]\n    destinations: [out]\n";
+  auto a = load_text(base);
+  REQUIRE(a);
+  // The same content written differently: a comment, flow style, other indentation.
+  auto same = load_text(
+      "# a comment\nsources: { in: { type: mllp, port: 2575 } }\n"
+      "destinations:\n    out:\n        type: file   # trailing comment\n        dir: /tmp/out\n"
+      "routes:\n  all: { sources: [in], destinations: [out] }\n");
+  REQUIRE(same);
+  CHECK(config::changed_sections(*a, *same).empty());
+
+  auto routes = load_text(base + "    match: { type: \"ADT^A01\" }\n");
+  REQUIRE(routes);
+  CHECK(config::changed_sections(*a, *routes) == std::vector<std::string>{"routes"});
+
+  // A changed port and a section that only one of them has.
+  auto other = load_text(
+      "sources:\n  in:\n    type: mllp\n    port: 2576\n"
+      "destinations:\n  out:\n    type: file\n    dir: /tmp/out\n"
+      "routes:\n  all:\n    sources: [in]\n    destinations: [out]\n"
+      "logging:\n  level: debug\n");
+  REQUIRE(other);
+  CHECK(config::changed_sections(*a, *other) == std::vector<std::string>{"logging", "sources"});
+  CHECK(config::changed_sections(*other, *a) == std::vector<std::string>{"logging", "sources"});
+}
