@@ -7,6 +7,7 @@
 
 #include "engine/store/schema.h"
 #include "engine/store/sqlite_connection.h"
+#include "tests/channels/mllp_test_client.h"
 #include "tests/store/store_fixtures.h"
 
 using namespace irwell;
@@ -535,8 +536,12 @@ TEST_CASE("a version 2 store is upgraded in place, identifiers and counts intact
                  "INSERT INTO deliveries(message_id, destination, route, lane_key, seq, "
                  "state, next_attempt_at) VALUES (1, 'subscriber', 'adt', '', 0, 'queued', 0);"));
   }
+  irwell::testing::LogWatcher logs;
   auto store = open_store(file);
   CHECK(store->schema_version().value() == 3);
+  // The upgrade says what it does and how long it took (it can take minutes on a big store).
+  CHECK(logs.count("store_migrating", "from=2 to=3") == 1);
+  CHECK(logs.count("store_migrated", "version=3") == 1);
   CHECK(get(*store, 1).patients ==
         std::vector<PatientIdentifier>{{"9990000018", "NHS", "NH"}, {"RXA0000001", "RXA", "MR"}});
   CHECK(get(*store, 2).patients == std::vector<PatientIdentifier>{{"9990000018", "NHS", "NH"}});
