@@ -106,6 +106,8 @@ asio::awaitable<SendOutcome> MllpSender::send(const store::PendingDelivery& d) {
   }
   const bool rejected = verdict.code == "AR" || verdict.code == "CR";
   const bool retry = rejected ? options_.retry_on_ar : options_.retry_on_ae;
+  // "AE: <the receiver's text>": the admin API hides what follows the code from viewers (it may
+  // quote patient data), so keep this shape.
   std::string problem = fmt::format("{}: {}", verdict.code, verdict.problem);
   if (retry) co_return SendOutcome::failed("nak", std::move(problem), std::move(*reply));
   co_return SendOutcome::refused("nak", std::move(problem), std::move(*reply));

@@ -77,7 +77,23 @@ std::string event_type(std::string_view type, std::string_view event) {
   return s;
 }
 
-void write_destination(json::Writer& w, const delivery::DestinationStatus& d, TimePoint now) {
+// A delivery error as the caller may see it. An MLLP NAK's error is "AE: " (AR, CE, CR) and then
+// the receiver's own MSA-3 and ERR text, which may quote the message, patient data included: like
+// message content, it is shown from the operator role up. Everything else is irwell's own text
+// (connection refused, timeouts, HTTP status lines, wrong MSA-2).
+std::string visible_error(const std::string& error, bool may_read_content) {
+  if (may_read_content) return error;
+  for (std::string_view code : {"AE: ", "AR: ", "CE: ", "CR: "}) {
+    if (error.starts_with(code)) {
+      return std::string(code.substr(0, 2)) +
+             " from the receiver (its text is shown to the operator role)";
+    }
+  }
+  return error;
+}
+
+void write_destination(json::Writer& w, const delivery::DestinationStatus& d, TimePoint now,
+                       bool may_read_content) {
   w.begin_object();
   w.key("name").value(d.name).key("type").value(d.type).key("paused").value(d.paused);
   w.key("queued").value(d.queued).key("in_flight").value(d.in_flight);
@@ -90,7 +106,8 @@ void write_destination(json::Writer& w, const delivery::DestinationStatus& d, Ti
     w.null();
   }
   w.key("sent").value(d.sent).key("failed_attempts").value(d.failed_attempts);
-  w.key("dead_lettered").value(d.dead_lettered).key("last_error").value(d.last_error);
+  w.key("dead_lettered").value(d.dead_lettered);
+  w.key("last_error").value(visible_error(d.last_error, may_read_content));
   time_or_null(w, "last_sent_at", d.last_sent_at);
   w.end_object();
 }
@@ -289,7 +306,10 @@ HttpResponse ApiHandler::channels(Call& call) {
   }
   w.end_array();
   w.key("destinations").begin_array();
-  for (const auto& d : backend_.delivery().destinations()) write_destination(w, d, now);
+  const bool may_read_content = call.who->may(Role::operator_);
+  for (const auto& d : backend_.delivery().destinations()) {
+    write_destination(w, d, now, may_read_content);
+  }
   w.end_array();
   w.end_object();
   return json_response(200, w.take());
@@ -460,7 +480,7 @@ HttpResponse ApiHandler::pause_resume(Call& call, const std::string& destination
   auto status = backend_.delivery().destination(destination);
   if (!status) return control_error(status.error());
   json::Writer w;
-  write_destination(w, *status, clock_.now());
+  write_destination(w, *status, clock_.now(), call.who->may(Role::operator_));
   return json_response(200, w.take());
 }
 
@@ -490,7 +510,8 @@ HttpResponse ApiHandler::dead_letters(Call& call, const std::string& destination
     w.key("delivery_id").value(d.delivery_id).key("message_id").value(d.message_id);
     w.key("destination").value(d.destination).key("control_id").value(d.control_id);
     w.key("type").value(event_type(d.message_type, d.trigger_event));
-    w.key("attempts").value(d.attempts).key("last_error").value(d.last_error);
+    w.key("attempts").value(d.attempts);
+    w.key("last_error").value(visible_error(d.last_error, call.who->may(Role::operator_)));
     w.key("received_at").value(format_time(d.received_at));
     w.key("dead_at").value(format_time(d.dead_at));
     w.end_object();

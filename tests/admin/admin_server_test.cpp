@@ -337,6 +337,45 @@ TEST_CASE("admin: pause and resume a destination", "[admin]") {
   CHECK(audits[1].target == "destination:subscriber");
 }
 
+TEST_CASE("admin: a receiver's NAK text is shown from the operator role up", "[admin]") {
+  TestServer s;
+  // What an MLLP destination records for a NAK: the code, then the receiver's MSA-3/ERR text,
+  // which here quotes an (invented) patient.
+  const std::string nak = "AE: PATIENT 9990000018 TESTPATIENT^ALICE NOT REGISTERED";
+  delivery::DestinationStatus d;
+  d.name = "gp_system";
+  d.type = "mllp";
+  d.last_error = nak;
+  s.backend.fake_delivery().add(d);
+  delivery::DeadLetter dl;
+  dl.delivery_id = 78;
+  dl.message_id = 2;
+  dl.destination = "gp_system";
+  dl.control_id = "CTRL2";
+  dl.last_error = "AR: 9990000018 DECEASED";
+  s.backend.fake_delivery().add_dead(dl);
+
+  auto channel = [](const boost::json::value& j) {
+    for (const auto& d : j.at("destinations").as_array()) {
+      if (d.at("name") == "gp_system") return std::string(d.at("last_error").as_string());
+    }
+    return std::string("(missing)");
+  };
+  auto viewer = s.get("/api/v1/channels", "viewer-token");
+  CHECK(channel(parse(viewer)) == "AE from the receiver (its text is shown to the operator role)");
+  CHECK(viewer.body.find("9990000018") == std::string::npos);
+  CHECK(parse(s.get("/api/v1/destinations/subscriber/dead-letters", "viewer-token"))
+            .at("dead_letters").as_array().at(0).at("last_error") == "AR from subscriber");
+  auto dead = s.get("/api/v1/destinations/gp_system/dead-letters", "viewer-token");
+  CHECK(parse(dead).at("dead_letters").as_array().at(0).at("last_error") ==
+        "AR from the receiver (its text is shown to the operator role)");
+  CHECK(dead.body.find("9990000018") == std::string::npos);
+
+  CHECK(channel(parse(s.get("/api/v1/channels", "operator-token"))) == nak);
+  CHECK(parse(s.get("/api/v1/destinations/gp_system/dead-letters", "operator-token"))
+            .at("dead_letters").as_array().at(0).at("last_error") == "AR: 9990000018 DECEASED");
+}
+
 TEST_CASE("admin: dead letters are listed and replayed in bulk", "[admin]") {
   TestServer s;
   auto j = parse(s.get("/api/v1/destinations/subscriber/dead-letters", "viewer-token"));
