@@ -13,6 +13,7 @@
 //   the server writes the rest (reads of content and patient records, reload) through store().
 // - Errors are values; a failing call becomes an HTTP 500/503 with its message.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,9 @@ struct EngineInfo {
 struct ReloadOutcome {
   bool ok = false;
   std::vector<std::string> diagnostics;
+  // When ok: carries the reload out. The admin server runs it once the reply to the caller has
+  // been written, since a reload may restart the admin server itself.
+  std::function<void()> apply;
 };
 
 // The shared care record of one patient, as JSON text built by the record store.

@@ -252,6 +252,7 @@ asio::awaitable<void> AdminServer::serve(Stream& stream) {
     if (head) res.body().clear();  // Content-Length stays that of the GET
     lowest.expires_after(options_.write_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+    if (out.after_write) out.after_write();
     if (wec || !keep_alive) break;
   }
   close_stream(lowest);

@@ -602,7 +602,9 @@ HttpResponse ApiHandler::reload(Call& call) {
   w.begin_object().key("ok").value(r->ok).key("diagnostics").begin_array();
   for (const auto& d : r->diagnostics) w.value(d);
   w.end_array().end_object();
-  return json_response(r->ok ? 200 : 422, w.take());
+  HttpResponse out = json_response(r->ok ? 200 : 422, w.take());
+  if (r->ok) out.after_write = std::move(r->apply);
+  return out;
 }
 
 }  // namespace irwell::admin

@@ -31,6 +31,7 @@
 //
 // Thread-safety: handle() and take_sample() may be called from any thread, concurrently (the
 // handler's own state is the history ring, which locks).
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Runs on the server's thread once the response has been written (or its write failed).
+  std::function<void()> after_write;
 };
 
 struct ApiOptions {

@@ -168,7 +168,7 @@ class Backend final : public admin::AdminBackend {
   Result<admin::ReloadOutcome> reload(std::string_view actor) override {
     if (!e_.options.reload) return fail("this engine was not started by irwell run: no reload");
     ReloadReply r = e_.options.reload(actor);
-    return admin::ReloadOutcome{r.ok, std::move(r.diagnostics)};
+    return admin::ReloadOutcome{r.ok, std::move(r.diagnostics), std::move(r.apply)};
   }
 
   bool may_override(std::string_view role) const override {

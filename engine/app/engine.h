@@ -50,6 +50,7 @@ namespace irwell::app {
 struct ReloadReply {
   bool ok = false;
   std::vector<std::string> diagnostics;  // FILE:LINE:COL: error: ...
+  std::function<void()> apply;            // when ok: carry it out (after the reply is written)
 };
 
 struct EngineOptions {

@@ -19,7 +19,6 @@
 #include <fstream>
 #include <iterator>
 #include <ostream>
-#include <thread>
 
 #include "engine/app/builtin_registry.h"
 #include "engine/app/commands.h"
@@ -74,8 +73,8 @@ Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
   options.router = std::move(p.router);
   options.version = IRWELL_VERSION;
   // The admin API's reload: check the file now and answer with the result; when it is good,
-  // the run loop below reloads it exactly as for SIGHUP. The signal is raised a moment later
-  // so the HTTP reply is written before the admin server restarts with the engine.
+  // the run loop below reloads it exactly as for SIGHUP. The signal is raised once the HTTP
+  // reply has been written (ReloadReply::apply), since a restart stops the admin server too.
   options.reload = [file = p.config.file.string()](std::string_view actor) {
     ReloadReply reply;
     auto next = prepare(file);
@@ -85,10 +84,7 @@ Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
     }
     reply.ok = true;
     log::info("config_reload_requested", {{"actor", actor}});
-    std::thread([] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      ::kill(::getpid(), SIGHUP);
-    }).detach();
+    reply.apply = [] { ::kill(::getpid(), SIGHUP); };
     return reply;
   };
   return Engine::start(p.config, std::move(options));

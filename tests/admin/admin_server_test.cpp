@@ -5,7 +5,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/src.hpp>  // Boost.JSON header-only, compiled into this test binary once
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <future>
 
 #include "tests/admin/admin_test_server.h"
 
@@ -451,7 +453,7 @@ TEST_CASE("admin: reload reports ok or the diagnostics, and is audited", "[admin
   auto ok = s.post("/api/v1/reload", "admin-token");
   CHECK(ok.status == 200);
   CHECK(parse(ok).at("ok") == true);
-  s.backend.set_reload({false, {"routes.yaml:3:5: error: unknown key \"prot\""}});
+  s.backend.set_reload({false, {"routes.yaml:3:5: error: unknown key \"prot\""}, {}});
   auto bad = s.post("/api/v1/reload", "admin-token");
   CHECK(bad.status == 422);
   auto j = parse(bad);
@@ -462,6 +464,24 @@ TEST_CASE("admin: reload reports ok or the diagnostics, and is audited", "[admin
   CHECK(audits[1].action == "reload");
   CHECK(audits[1].detail == "refused");
   CHECK(s.backend.reloads() == 2);
+}
+
+TEST_CASE("admin: an accepted reload is carried out once its reply is written", "[admin]") {
+  TestServer s;
+  std::promise<void> applied;
+  auto done = applied.get_future();
+  std::atomic<int> applies{0};
+  s.backend.set_reload({true, {}, [&] {
+                          if (applies++ == 0) applied.set_value();
+                        }});
+  auto ok = s.post("/api/v1/reload", "admin-token");
+  CHECK(ok.status == 200);
+  REQUIRE(done.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  // A refused one is not carried out.
+  s.backend.set_reload({false, {"routes.yaml:1:1: error: x"}, [&] { ++applies; }});
+  CHECK(s.post("/api/v1/reload", "admin-token").status == 422);
+  CHECK(s.post("/api/v1/reload", "viewer-token").status == 403);
+  CHECK(applies == 1);
 }
 
 TEST_CASE("admin: history returns the samples taken, oldest first", "[admin]") {

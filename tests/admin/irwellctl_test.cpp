@@ -98,7 +98,7 @@ TEST_CASE("irwellctl: exit codes", "[admin][irwellctl]") {
   CHECK(irwellctl({"--url", url, "--token", "operator-token", "show", "999"}).rc == 5);
   CHECK(irwellctl({"--url", url, "--token", "operator-token", "pause", "nowhere"}).rc == 5);
   CHECK(irwellctl({"--url", url, "--token", "viewer-token", "search", "--status", "lost"}).rc == 1);
-  s.backend.set_reload({false, {"routes.yaml:3:5: error: unknown key"}});
+  s.backend.set_reload({false, {"routes.yaml:3:5: error: unknown key"}, {}});
   auto reload = irwellctl({"--url", url, "--token", "admin-token", "reload"});
   CHECK(reload.rc == 1);
   CHECK(reload.err.find("routes.yaml:3:5: error: unknown key") != std::string::npos);
