@@ -354,9 +354,7 @@ void Engine::replace_routes(const config::Config& config,
   swapped.get_future().wait();
   router.reset();  // the previous one
   std::lock_guard lock(impl_->routes_mutex);
-  impl_->config.routes = config.routes;
-  impl_->config.lookups = config.lookups;
-  impl_->config.section_texts = config.section_texts;
+  impl_->config.routes = config.routes;  // the admin API lists routes by these names
 }
 
 void Engine::reload_tls(const config::Config& config) {

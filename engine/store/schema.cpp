@@ -258,7 +258,7 @@ Status<> check_and_apply(SqliteConnection& db, int up_to) {
   }
   for (const Migration& m : kMigrations) {
     if (m.version <= *version || m.version > up_to) continue;
-    // An upgrade rewrites indexes over every stored message (about 15 s per million messages
+    // An upgrade rewrites indexes over every stored message (about 12 s per million messages
     // for version 3 on the benchmark disk), before the engine accepts anything: say so.
     const bool upgrade = *version != 0;
     const auto started = std::chrono::steady_clock::now();

@@ -12,6 +12,7 @@
 #include "tests/admin/admin_test_server.h"
 
 using namespace irwell;
+using irwell::testing::dead_letter;
 using irwell::testing::TestServer;
 namespace json = boost::json;
 
@@ -349,13 +350,8 @@ TEST_CASE("admin: a receiver's NAK text is shown from the operator role up", "[a
   d.type = "mllp";
   d.last_error = nak;
   s.backend.fake_delivery().add(d);
-  delivery::DeadLetter dl;
-  dl.delivery_id = 78;
-  dl.message_id = 2;
-  dl.destination = "gp_system";
-  dl.control_id = "CTRL2";
-  dl.last_error = "AR: 9990000018 DECEASED";
-  s.backend.fake_delivery().add_dead(dl);
+  s.backend.fake_delivery().add_dead(
+      dead_letter(78, 2, "gp_system", "CTRL2", "AR: 9990000018 DECEASED"));
 
   auto channel = [](const boost::json::value& j) {
     for (const auto& d : j.at("destinations").as_array()) {

@@ -64,6 +64,22 @@ inline store::StoredMessage sample_message(int64_t id, std::string control_id,
   return m;
 }
 
+// A dead-lettered ADT^A01 delivery after five attempts.
+inline delivery::DeadLetter dead_letter(int64_t delivery_id, int64_t message_id,
+                                        std::string destination, std::string control_id,
+                                        std::string last_error) {
+  delivery::DeadLetter dl;
+  dl.delivery_id = delivery_id;
+  dl.message_id = message_id;
+  dl.destination = std::move(destination);
+  dl.control_id = std::move(control_id);
+  dl.message_type = "ADT";
+  dl.trigger_event = "A01";
+  dl.attempts = 5;
+  dl.last_error = std::move(last_error);
+  return dl;
+}
+
 class TestServer {
  public:
   explicit TestServer(admin::AdminServerOptions options = {}, config::AdminConfig cfg = {}) {
@@ -78,16 +94,8 @@ class TestServer {
     d.failed_attempts = 2;
     d.last_error = "connection refused";
     backend.fake_delivery().add(d);
-    delivery::DeadLetter dl;
-    dl.delivery_id = 77;
-    dl.message_id = 1;
-    dl.destination = "subscriber";
-    dl.control_id = "CTRL1";
-    dl.message_type = "ADT";
-    dl.trigger_event = "A01";
-    dl.attempts = 5;
-    dl.last_error = "AR from subscriber";
-    backend.fake_delivery().add_dead(dl);
+    backend.fake_delivery().add_dead(
+        dead_letter(77, 1, "subscriber", "CTRL1", "AR from subscriber"));
     backend.fake_store().add(sample_message(1, "CTRL1"));
     backend.fake_store().add(sample_message(2, "CTRL2"));
     backend.fake_store().add(sample_message(3, "CTRL3", "ward_in"));
