@@ -9,15 +9,14 @@
 //                     the new routes. Any other change replaces the running engine by a graceful
 //                     stop and a start with the new config (connections are closed and senders
 //                     reconnect); if the new one cannot start (a port in use), the previous
-//                     config is started again. An unchanged file reloads the certificates only.
+//                     config is started again. A config unchanged (routes.yaml and the lookup
+//                     CSVs it names) reloads the certificates only.
 #include <signal.h>
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <ostream>
 
 #include "engine/app/builtin_registry.h"
@@ -90,12 +89,6 @@ Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
   return Engine::start(p.config, std::move(options));
 }
 
-// The file's bytes ("" when unreadable): to tell a certificate-only SIGHUP from a new config.
-std::string file_text(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 }  // namespace
 
 int run_command(const Args& args, std::ostream& out, std::ostream& err) {
@@ -121,7 +114,6 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
   Prepared current = std::move(loaded).value();
-  std::string current_text = file_text(file);
 
   // Signals are taken synchronously by this thread (sigwait); the engine's threads inherit the
   // blocked mask, so no handler ever runs inside them.
@@ -147,13 +139,8 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       log::info("signal_received", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
       break;
     }
-    // SIGHUP with routes.yaml unchanged: only the certificates may have changed (renewed on
-    // disk). Reload them in place: established connections keep theirs, nothing restarts.
-    if (std::string text = file_text(file); !text.empty() && text == current_text) {
-      engine->reload_tls(current.config);
-      continue;
-    }
-    // SIGHUP: reload.
+    // SIGHUP: reload. The file is checked again even when its text is unchanged: a lookup CSV
+    // beside it may have been edited.
     auto next = prepare(file);
     if (!next) {
       for (const config::Diagnostic& d : next.error()) err << d.to_string() << "\n";
@@ -161,9 +148,16 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       log::error("config_reload_refused", {{"file", file}, {"problems", next.error().size()}});
       continue;
     }
+    const std::vector<std::string> changed = config::changed_sections(current.config, next->config);
+    if (changed.empty()) {
+      // Nothing in the config changed: only the certificates may have (renewed on disk).
+      // Reload them in place: established connections keep theirs, nothing restarts.
+      engine->reload_tls(current.config);
+      log::info("config_unchanged", {{"file", file}});
+      continue;
+    }
     // Only the routes (and their lookups, or the log level) changed: swap the router in place, so
     // senders keep their connections and nothing queued waits for a restart.
-    const std::vector<std::string> changed = config::changed_sections(current.config, next->config);
     if (std::all_of(changed.begin(), changed.end(), [](const std::string& s) {
           return s == "routes" || s == "lookups" || s == "logging";
         })) {
@@ -171,7 +165,6 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       engine->replace_routes(next->config, std::move(next->router));
       engine->reload_tls(next->config);
       current = std::move(next).value();  // its router now belongs to the engine
-      current_text = file_text(file);
       log::info("config_reloaded", {{"file", file}, {"restarted", false}});
       continue;
     }
@@ -184,7 +177,6 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
     if (fresh) {
       engine = std::move(fresh).value();
       current = std::move(next).value();  // its router now belongs to the engine
-      current_text = file_text(file);
       log::info("config_reloaded", {{"file", file}, {"restarted", true}});
       continue;
     }

@@ -119,7 +119,8 @@ struct Config {
 };
 
 // The top-level sections whose content differs between two configs (present in only one
-// counts), in name order. Files the config names (certificates, lookup CSVs) are not compared.
+// counts), in name order. `lookups` also counts as changed when a table's contents differ (a
+// CSV edited beside an unchanged routes.yaml); certificate files are not compared.
 std::vector<std::string> changed_sections(const Config& before, const Config& after);
 
 }  // namespace irwell::config

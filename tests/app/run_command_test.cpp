@@ -206,3 +206,59 @@ TEST_CASE("run: a reload that changes only the routes keeps connections open and
   CHECK(left->at(0).control_id == "HOT00004");
   CHECK(left->at(1).control_id == "HOT00002");
 }
+
+TEST_CASE("run: an edited lookup CSV is picked up by SIGHUP with routes.yaml unchanged") {
+  LogWatcher logs;
+  testing::TempDir dir;
+  const auto file = dir / "routes.yaml";
+  const std::string data = (dir / "data").string();
+  testing::write_file(dir / "wards.csv", "WARD1,NORTH-1\n");
+  testing::write_file(
+      file, "storage:\n  data_dir: " + data +
+                "\nadmin:\n  enabled: false\nsources:\n  pas_in:\n    type: mllp\n    port: 0\n"
+                "destinations:\n  archive:\n    type: file\n    dir: " + data + "/out\n"
+                "lookups:\n  wards:\n    file: wards.csv\n"
+                "routes:\n  to_archive:\n    sources: [pas_in]\n    transforms:\n"
+                "      - {type: lookup, path: PV1-3.1, table: wards, on_miss: keep}\n"
+                "    destinations: [archive]\n");
+  int rc = -1;
+  std::ostringstream out, err;
+  std::thread runner([&] { rc = app::run_command({"-c", file.string()}, out, err); });
+  REQUIRE(logs.wait_for("engine_started"));
+  MllpTestClient c(started_port(logs));
+  REQUIRE(c.connected());
+  auto first = c.round_trip(testing::TestMessage{.control_id = "CSV00001"}.text());
+  REQUIRE(first);
+  CHECK(ack_field(*first, "MSA-1") == "AA");
+
+  // Nothing changed: the signal reloads certificates only, no config_reloaded line.
+  pthread_kill(runner.native_handle(), SIGHUP);
+  REQUIRE(logs.wait_for("config_unchanged"));
+  CHECK(logs.count("config_reloaded") == 0);
+  testing::write_file(dir / "wards.csv", "WARD1,SOUTH-1\n");
+  pthread_kill(runner.native_handle(), SIGHUP);
+  REQUIRE(logs.wait_for("config_reloaded"));
+  CHECK(logs.count("config_reloaded", "restarted=0") == 1);
+  CHECK(logs.count("engine_stopping") == 0);
+  auto second = c.round_trip(testing::TestMessage{.control_id = "CSV00002"}.text());
+  REQUIRE(second);  // the same connection
+  CHECK(ack_field(*second, "MSA-1") == "AA");
+
+  pthread_kill(runner.native_handle(), SIGTERM);
+  runner.join();
+  CHECK(rc == 0);
+  // Each message's delivery as stored for the destination, mapped by the table of its time.
+  auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
+  REQUIRE(st);
+  const auto payload_of = [&](const std::string& control_id) -> std::string {
+    store::MessageQuery q;
+    q.control_id = control_id;
+    auto found = st.value()->search(q);
+    if (!found || found->size() != 1) return "not found";
+    auto m = st.value()->get_message(found->front().id);
+    if (!m || !*m || (*m)->deliveries.size() != 1) return "no delivery";
+    return (*m)->deliveries.front().payload;
+  };
+  CHECK_THAT(payload_of("CSV00001"), Catch::Contains("PV1|1|I|NORTH-1"));
+  CHECK_THAT(payload_of("CSV00002"), Catch::Contains("PV1|1|I|SOUTH-1"));
+}

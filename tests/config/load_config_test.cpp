@@ -340,3 +340,25 @@ TEST_CASE("changed_sections: content decides, not comments or layout") {
   CHECK(config::changed_sections(*a, *other) == std::vector<std::string>{"logging", "sources"});
   CHECK(config::changed_sections(*other, *a) == std::vector<std::string>{"logging", "sources"});
 }
+
+TEST_CASE("changed_sections: an edited lookup CSV changes lookups, routes.yaml untouched") {
+  testing::TempDir tmp;
+  const std::string yaml =
+      "sources:\n  in:\n    type: mllp\n    port: 2575\n"
+      "destinations:\n  out:\n    type: file\n    dir: /tmp/out\n"
+      "lookups:\n  wards:\n    file: wards.csv\n"
+      "routes:\n  all:\n    sources: [in]\n    destinations: [out]\n";
+  testing::write_file(tmp / "routes.yaml", yaml);
+  testing::write_file(tmp / "wards.csv", "W1,NORTH-1\nW2,NORTH-2\n");
+  auto before = config::load_config(tmp / "routes.yaml", registry());
+  REQUIRE(before);
+  testing::write_file(tmp / "wards.csv", "W1,NORTH-1\nW2,SOUTH-2\n");
+  auto after = config::load_config(tmp / "routes.yaml", registry());
+  REQUIRE(after);
+  CHECK(config::changed_sections(*before, *after) == std::vector<std::string>{"lookups"});
+  // Written again with the same rows (and a comment line): nothing changed.
+  testing::write_file(tmp / "wards.csv", "# wards\nW1,NORTH-1\nW2,SOUTH-2\n");
+  auto again = config::load_config(tmp / "routes.yaml", registry());
+  REQUIRE(again);
+  CHECK(config::changed_sections(*after, *again).empty());
+}
