@@ -16,7 +16,7 @@ struct Endpoint {
   std::uint16_t port = 0;
   // TLS only: the name the server certificate must carry and SNI sends, when it is not `host`
   // (e.g. dialling an address whose certificate names the service). Empty: `host`.
-  std::string tls_name;
+  std::string tls_name{};
 };
 
 Result<Endpoint> parse_endpoint(std::string_view text);

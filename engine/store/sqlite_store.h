@@ -28,7 +28,7 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;
   // Caps the database size in pages on the write connection; tests use it to simulate a full
   // disk. nullopt = SQLite's default (no practical cap).
-  std::optional<int64_t> max_page_count;
+  std::optional<int64_t> max_page_count{};
   // true: fsync the WAL on every commit (an acknowledged message survives power loss). false is
   // only for throwaway stores (benchmarks of everything but the disk).
   bool synchronous_full = true;

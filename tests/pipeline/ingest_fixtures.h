@@ -22,7 +22,7 @@ struct TestMessage {
   std::string sending_facility = "RXA^1.2.3.4^ISO";
   std::string receiving_application = "IRWELL";
   std::string receiving_facility = "HUB";
-  std::string msh15, msh16;  // accept / application acknowledgement types
+  std::string msh15{}, msh16{};  // accept / application acknowledgement types
   std::string patient_name = "TESTER^ALEX";
 
   std::string text() const {
