@@ -54,6 +54,13 @@ struct EngineInfo {
   std::string commit;   // "" when unknown
   TimePoint started_at;
   std::optional<int64_t> store_bytes;  // size of the store on disk; nullopt when unknown
+  // The store writer: its transactions (committed, failed), the messages they carried, and the
+  // time each took; nullopt when the engine has no writer to report.
+  struct StoreWriter {
+    uint64_t commits = 0, failures = 0, messages = 0;
+    HistogramSnapshot latency;
+  };
+  std::optional<StoreWriter> store_writer;
 };
 
 // What a config reload came to: ok, or refused with diagnostics ("FILE:LINE:COL: error: ...").

@@ -36,17 +36,20 @@ void histograms(std::string& out, const std::vector<NamedHistogram>& items, std:
                 std::string_view help, std::string_view label) {
   family(out, name, "histogram", help);
   for (const auto& item : items) {
-    std::string lv = escape_label_value(item.name);
+    // `label` "" = one unlabelled series: {le="..."} only, and bare _sum and _count.
+    const std::string pair =
+        label.empty() ? "" : fmt::format("{}=\"{}\"", label, escape_label_value(item.name));
+    const std::string_view comma = label.empty() ? "" : ",";
+    const std::string braces = label.empty() ? "" : "{" + pair + "}";
     const auto& h = item.histogram;
     for (size_t i = 0; i < kLatencyBucketBounds.size(); ++i) {
-      fmt::format_to(std::back_inserter(out), "{}_bucket{{{}=\"{}\",le=\"{}\"}} {}\n", name, label,
-                     lv, kLatencyBucketBounds[i], h.cumulative[i]);
+      fmt::format_to(std::back_inserter(out), "{}_bucket{{{}{}le=\"{}\"}} {}\n", name, pair, comma,
+                     kLatencyBucketBounds[i], h.cumulative[i]);
     }
-    fmt::format_to(std::back_inserter(out), "{}_bucket{{{}=\"{}\",le=\"+Inf\"}} {}\n", name, label,
-                   lv, h.cumulative.back());
-    fmt::format_to(std::back_inserter(out), "{}_sum{{{}=\"{}\"}} {}\n", name, label, lv,
-                   h.sum_seconds);
-    fmt::format_to(std::back_inserter(out), "{}_count{{{}=\"{}\"}} {}\n", name, label, lv, h.count);
+    fmt::format_to(std::back_inserter(out), "{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, pair, comma,
+                   h.cumulative.back());
+    fmt::format_to(std::back_inserter(out), "{}_sum{} {}\n", name, braces, h.sum_seconds);
+    fmt::format_to(std::back_inserter(out), "{}_count{} {}\n", name, braces, h.count);
   }
 }
 
@@ -82,6 +85,20 @@ std::string render_metrics(AdminBackend& backend, TimePoint now) {
   if (info.store_bytes) {
     family(out, "irwell_store_size_bytes", "gauge", "Size of the message store on disk.");
     fmt::format_to(std::back_inserter(out), "irwell_store_size_bytes {}\n", *info.store_bytes);
+  }
+  if (const auto& w = info.store_writer) {
+    family(out, "irwell_store_commits_total", "counter",
+           "Store transactions committed (each a group of messages and delivery results).");
+    fmt::format_to(std::back_inserter(out), "irwell_store_commits_total {}\n", w->commits);
+    family(out, "irwell_store_commit_failures_total", "counter",
+           "Store transactions that failed (their senders got NAKs).");
+    fmt::format_to(std::back_inserter(out), "irwell_store_commit_failures_total {}\n", w->failures);
+    family(out, "irwell_store_committed_messages_total", "counter",
+           "Messages in committed transactions (duplicates included).");
+    fmt::format_to(std::back_inserter(out), "irwell_store_committed_messages_total {}\n",
+                   w->messages);
+    histograms(out, {NamedHistogram{"", w->latency}}, "irwell_store_commit_seconds",
+               "Time each store transaction took, its fsync included.", "");
   }
 
   auto sources = backend.sources();

@@ -100,6 +100,11 @@ class Backend final : public admin::AdminBackend {
       }
     }
     if (any) i.store_bytes = bytes;
+    if (e_.commits) {
+      const store::CommitQueueCounters c = e_.commits->counters();
+      i.store_writer = admin::EngineInfo::StoreWriter{c.batches, c.commit_errors, c.messages,
+                                                      e_.commits->commit_latency()};
+    }
     return i;
   }
 

@@ -139,7 +139,10 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
   if (options_.duplicate_window > Duration::zero()) {
     duplicate_since = clock_.now() - options_.duplicate_window;
   }
+  const auto write_started = std::chrono::steady_clock::now();
   auto outcomes = store_.write(batch_, duplicate_since, batch_results_);
+  commit_latency_.record(
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - write_started));
 
   // commit() has returned: the batch is durable (or nothing of it is stored). Only now are the
   // waiters told, and with that the sessions may send their ACKs. pending() drops first, so a

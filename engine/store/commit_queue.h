@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "engine/core/clock.h"
+#include "engine/core/histogram.h"
 #include "engine/core/result.h"
 #include "engine/store/message_store.h"
 
@@ -79,6 +80,9 @@ class CommitQueue {
   // Submitted and not yet completed (queued or in the batch being committed).
   size_t pending() const;
   CommitQueueCounters counters() const;
+  // How long each transaction took (the store's write: its SQL and its fsync), committed or
+  // failed: the disk's share of the ACK latency. Any thread.
+  HistogramSnapshot commit_latency() const { return commit_latency_.snapshot(); }
   // Transactions finished so far (committed or failed), and a wait for the next one: blocks
   // until more than `seen` have finished or `guard` has passed; returns the count. For callers
   // that must wait until what they submitted (or a dispatcher's result) is in the store.
@@ -113,6 +117,7 @@ class CommitQueue {
   std::vector<NewMessage> batch_;
   std::vector<Done> batch_done_;
 
+  LatencyHistogram commit_latency_;
   std::atomic<size_t> pending_{0};
   std::atomic<uint64_t> batches_{0}, messages_{0}, duplicates_{0}, largest_batch_{0},
       commit_errors_{0}, failed_messages_{0}, results_{0};
