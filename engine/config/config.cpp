@@ -47,18 +47,6 @@ std::vector<std::string> changed_sections(const Config& before, const Config& af
   for (const auto& [name, text] : after.section_texts) {
     if (!before.section_texts.count(name)) out.push_back(name);
   }
-  // A lookup read from a CSV can change with routes.yaml untouched: compare the tables too.
-  const auto same_table = [](const LookupTable& a, const LookupTable& b) {
-    return a.values == b.values && a.default_value == b.default_value;
-  };
-  const bool same_lookups =
-      std::equal(before.lookups.begin(), before.lookups.end(), after.lookups.begin(),
-                 after.lookups.end(), [&](const auto& a, const auto& b) {
-                   return a.first == b.first && same_table(a.second, b.second);
-                 });
-  if (!same_lookups && std::find(out.begin(), out.end(), "lookups") == out.end()) {
-    out.push_back("lookups");
-  }
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -109,7 +109,8 @@ struct Config {
   std::vector<RouteConfig> routes;              // in file order
   std::map<std::string, LookupTable> lookups;
   // Each top-level section as the file gave it (after ${VAR} substitution), as canonical text
-  // (yaml_tree.h): what tells a reload which sections changed.
+  // (yaml_tree.h): what tells a reload which sections changed. `lookups` also holds the rows of
+  // every table, so an edited CSV beside an unchanged routes.yaml counts as a change.
   std::map<std::string, std::string> section_texts;
 
   const SourceConfig* find_source(std::string_view name) const;
@@ -119,8 +120,7 @@ struct Config {
 };
 
 // The top-level sections whose content differs between two configs (present in only one
-// counts), in name order. `lookups` also counts as changed when a table's contents differ (a
-// CSV edited beside an unchanged routes.yaml); certificate files are not compared.
+// counts), in name order (see section_texts; certificate files are not compared).
 std::vector<std::string> changed_sections(const Config& before, const Config& after);
 
 }  // namespace irwell::config

@@ -3,9 +3,12 @@
 // DiagnosticList so the user sees every problem at once.
 #include "engine/config/load_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -159,6 +162,17 @@ class Loader {
     Mark admin_port = decode_admin(node(section("admin")), mark(section("admin")));
     decode_logging(node(section("logging")), mark(section("logging")));
     decode_lookups(node(section("lookups")));
+    // A table read from a CSV can change with routes.yaml untouched: the section's text is what
+    // was loaded, every table's rows included (length-prefixed, so no value can fake a row).
+    if (section("lookups")) {
+      std::string& text = config_.section_texts["lookups"];
+      for (const auto& [name, table] : config_.lookups) {
+        for (const auto& [key, value] : table.values) {
+          fmt::format_to(std::back_inserter(text), "\n{}:{}{}:{}{}:{}", name.size(), name,
+                         key.size(), key, value.size(), value);
+        }
+      }
+    }
     decode_sources(node(section("sources")));
     decode_destinations(node(section("destinations")));
     decode_routes(node(section("routes")));
