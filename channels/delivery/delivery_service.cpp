@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <utility>
 
 #include "channels/delivery/file_sender.h"
 #include "channels/delivery/http_sender.h"
@@ -87,13 +87,13 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
     service->dispatchers_.push_back(std::make_unique<Dispatcher>(
         ex, service->pool_, store, commits, clock, std::move(setup), std::move(make)));
   }
-  DeliveryService* raw = service.get();
-  commits.set_on_queued([raw](const std::vector<std::string>& destinations) {
-    for (const std::string& name : destinations) {
-      if (Dispatcher* d = raw->find(name)) d->notify();
-    }
-  });
   return service;
+}
+
+void DeliveryService::notify_queued(const std::vector<std::string>& destinations) {
+  for (const std::string& name : destinations) {
+    if (Dispatcher* d = find(name)) d->notify();
+  }
 }
 
 Status<> DeliveryService::start() {
@@ -106,7 +106,14 @@ Status<> DeliveryService::start() {
     asio::post(io_, [dispatcher = d.get()] { dispatcher->start(); });
   }
   for (const auto& b : batch_closers_) {
-    asio::co_spawn(io_, close_batches_on_time(b, pool_, clock_), asio::detached);
+    asio::post(io_, [this, b] {
+      if (b->stopping) return;  // stopped before this ran
+      b->running = true;
+      asio::co_spawn(io_, close_batches_on_time(b, pool_, clock_), [b](std::exception_ptr) {
+        b->running = false;
+        if (b->on_end) std::exchange(b->on_end, nullptr)();
+      });
+    });
   }
   return ok();
 }
@@ -144,12 +151,31 @@ uint64_t DeliveryService::wait_batch_pass(uint64_t seen, Duration guard) const {
   return batch_passes_->n;
 }
 
-void DeliveryService::stop() {
+void DeliveryService::stop(std::function<void()> stopped) {
+  // One share per coroutine still running, plus this call's own (so `stopped` runs exactly
+  // once, after the last of them, or here when none runs).
+  struct Countdown {
+    size_t left = 1;
+    std::function<void()> done;
+  };
+  auto countdown = std::make_shared<Countdown>();
+  countdown->done = std::move(stopped);
+  auto one_ended = [countdown] {
+    if (--countdown->left == 0 && countdown->done) countdown->done();
+  };
   for (const auto& b : batch_closers_) {
     b->stopping = true;
     b->timer.cancel();
+    if (b->running) {
+      ++countdown->left;
+      b->on_end = one_ended;
+    }
   }
-  for (auto& d : dispatchers_) d->stop();
+  for (auto& d : dispatchers_) {
+    ++countdown->left;
+    d->stop(one_ended);
+  }
+  one_ended();
 }
 
 Status<> DeliveryService::reload_tls(const config::Config& config) {

@@ -3,11 +3,14 @@
 // view of them (DeliveryControl). The Engine owns one.
 //
 // Wiring: create() builds a dispatcher per configured destination (failing on a destination it
-// cannot build, e.g. an unreadable TLS file) and hooks the CommitQueue's on_queued to notify
-// the dispatchers of the destinations a batch queued deliveries for; call it before the queue
-// starts. start() (on any thread, before the io_context runs or while it runs) reads the paused
-// flags and starts the dispatchers on the executor. stop() must be called on the executor; the
-// dispatchers' coroutines end soon after, and the io_context's run() can return.
+// cannot build, e.g. an unreadable TLS file); it neither connects nor reads the store. The owner
+// forwards the CommitQueue's on_queued to notify_queued(), which tells the dispatchers of the
+// destinations a batch queued deliveries for. start() (on any thread, before the io_context runs
+// or while it runs) reads the paused flags and starts the dispatchers on the executor. stop()
+// must be called on the executor; the dispatchers' coroutines end soon after, and the
+// io_context's run() can return. A service can be replaced while the engine runs (a reload that
+// changes destinations): stop the old one with a `stopped` callback, let the CommitQueue commit
+// its last results, destroy it on the executor, then start the new one.
 // DeliveryControl's methods are thread-safe (store calls plus posts to the executor).
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,7 +50,12 @@ class DeliveryService final : public DeliveryControl {
   ~DeliveryService() override;
 
   Status<> start();
-  void stop();  // on the executor
+  // On the executor. `stopped` (if set) runs on the executor once every dispatcher and batch
+  // timer has ended: no send is in progress any more and every delivery result has been handed
+  // to the CommitQueue. Only then may the service be destroyed while the executor runs.
+  void stop(std::function<void()> stopped = {});
+  // The CommitQueue's on_queued: these destinations got new deliveries (any thread).
+  void notify_queued(const std::vector<std::string>& destinations);
   void wake_all();
   // Passes of the file batch timers (each a finish_if_due() completed, whatever it found), and
   // a wait for one after `seen`; returns the count (tests with an injected clock; any thread).
@@ -100,6 +108,8 @@ class DeliveryService final : public DeliveryControl {
     boost::asio::steady_timer timer;
     std::shared_ptr<PassCounter> passes;
     bool stopping = false;  // executor only
+    bool running = false;   // executor only: its coroutine has been spawned and has not ended
+    std::function<void()> on_end;  // executor only: stop()'s share, run when the coroutine ends
   };
   std::shared_ptr<PassCounter> batch_passes_ = std::make_shared<PassCounter>();
   static boost::asio::awaitable<void> close_batches_on_time(std::shared_ptr<BatchCloser> b,

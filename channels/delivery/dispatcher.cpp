@@ -1,11 +1,13 @@
 #include "channels/delivery/dispatcher.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
+#include <utility>
 
 #include "engine/core/log.h"
 
@@ -48,10 +50,11 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, BlockingPool& pool,
 }
 
 void Dispatcher::start() {
+  if (stopping_) return;  // stopped before its start was run: nothing to begin
   for (auto& lane : lanes_) lane->sender = make_sender_();
   auto track = [this](std::exception_ptr e) {
-    --running_;
     if (e) log::error("dispatcher_crashed", {{"destination", setup_.destination}});
+    if (--running_ == 0 && ended_) std::exchange(ended_, nullptr)();
   };
   ++running_;
   asio::co_spawn(executor_, load_loop(), track);
@@ -65,12 +68,18 @@ void Dispatcher::start() {
                                    {"paused", paused_.load()}});
 }
 
-void Dispatcher::stop() {
+void Dispatcher::stop(std::function<void()> ended) {
   stopping_ = true;
   loader_timer_.cancel();
   for (auto& lane : lanes_) {
     lane->timer.cancel();
     if (lane->sender) lane->sender->close();
+  }
+  if (!ended) return;
+  if (running_ == 0) {
+    ended();
+  } else {
+    ended_ = std::move(ended);
   }
 }
 

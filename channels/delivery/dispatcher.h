@@ -72,7 +72,10 @@ class Dispatcher {
   void start();
   // On the executor: no new sends; the senders are closed, a send in progress ends as a
   // failure that is not recorded (the delivery stays unfinished and is sent again on start).
-  void stop();
+  // `ended` (if set) runs on the executor once every coroutine of this dispatcher has ended
+  // (at once when none runs): from then on it touches neither the store nor its senders, and
+  // every result it will ever submit has been submitted.
+  void stop(std::function<void()> ended = {});
 
   void notify();  // new deliveries may be in the store
   void wake();    // re-read the clock (a ManualClock moved)
@@ -115,6 +118,7 @@ class Dispatcher {
   bool more_ = true;     // the store may hold deliveries after the cursor
   bool stopping_ = false;
   int running_ = 0;      // coroutines still running
+  std::function<void()> ended_;  // stop()'s callback, run when running_ reaches 0
   std::mt19937_64 random_{std::random_device{}()};
 
   // Any thread.

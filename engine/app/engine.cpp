@@ -1,5 +1,6 @@
 #include "engine/app/engine.h"
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -7,21 +8,23 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "channels/delivery/delivery_service.h"
-#include "engine/admin/admin_server.h"
-#include "engine/admin/auth.h"
-#include "engine/record/record_json.h"
 #include "channels/delivery/record_sender.h"
 #include "channels/directory/directory_source.h"
 #include "channels/mllp/mllp_listener.h"
+#include "engine/admin/admin_server.h"
+#include "engine/admin/auth.h"
 #include "engine/core/log.h"
+#include "engine/core/thread_name.h"
 #include "engine/pipeline/ingest.h"
+#include "engine/record/record_json.h"
 #include "engine/store/pruner.h"
 #include "engine/store/sqlite_store.h"
-#include "engine/core/thread_name.h"
 
 namespace irwell::app {
 
@@ -45,6 +48,9 @@ struct Engine::Impl {
   // declared before `deliveries`, whose senders use them.
   std::map<std::string, std::shared_ptr<record::RecordStore>> records;
   std::map<std::string, std::shared_ptr<delivery::RecordWriter>> record_writers;
+  // Replaced whole by replace_destinations(): the admin threads (through DeliverySwitch) and the
+  // writer's on_queued use it under a shared lock; the swap takes the lock exclusively.
+  mutable std::shared_mutex deliveries_mutex;
   std::unique_ptr<delivery::DeliveryService> deliveries;
   std::unique_ptr<store::Pruner> pruner;
   std::unique_ptr<admin::AdminBackend> admin_backend;  // outlives admin_server
@@ -73,6 +79,80 @@ Result<std::unique_ptr<store::MessageStore>> open_store(const config::StorageCon
   return store::open_sqlite_store(o);
 }
 
+// The senders of record_store destinations: they write through the engine's record writers.
+delivery::ExtraSenderFactory record_senders(Engine::Impl& e) {
+  Engine::Impl* raw = &e;
+  return [raw](const config::DestinationConfig& d, asio::any_io_executor,
+               delivery::BlockingPool&) -> delivery::Dispatcher::SenderFactory {
+    auto it = raw->record_writers.find(d.name);
+    if (it == raw->record_writers.end()) return {};
+    std::shared_ptr<delivery::RecordWriter> writer = it->second;
+    return [writer] { return std::make_unique<delivery::RecordSender>(writer); };
+  };
+}
+
+// Routes every later message with `router` and hands back the previous one. Every Ingest runs
+// on the network thread, so the swap is posted there: it lands between two messages and
+// nothing uses the previous router after it. Not from the network thread.
+std::unique_ptr<pipeline::Router> swap_router(Engine::Impl& e,
+                                              std::unique_ptr<pipeline::Router> router) {
+  std::promise<void> swapped;
+  asio::post(e.io, [&] {
+    for (auto& in : e.ingests) in->set_router(*router);
+    for (auto& d : e.directories) d->set_router(*router);
+    std::swap(e.router, router);
+    swapped.set_value();
+  });
+  swapped.get_future().wait();
+  return router;
+}
+
+// The admin API's delivery operations, forwarded to whichever delivery side is running: a call
+// holds the shared lock, so replace_destinations() never swaps a service out from under it.
+class DeliverySwitch final : public delivery::DeliveryControl {
+ public:
+  explicit DeliverySwitch(Engine::Impl& e) : e_(e) {}
+
+  std::vector<delivery::DestinationStatus> destinations() const override {
+    std::shared_lock lock(e_.deliveries_mutex);
+    return e_.deliveries->destinations();
+  }
+  delivery::ControlResult<delivery::DestinationStatus> destination(
+      std::string_view name) const override {
+    std::shared_lock lock(e_.deliveries_mutex);
+    return e_.deliveries->destination(name);
+  }
+  delivery::ControlResult<bool> pause(std::string_view destination,
+                                      std::string_view actor) override {
+    std::shared_lock lock(e_.deliveries_mutex);
+    return e_.deliveries->pause(destination, actor);
+  }
+  delivery::ControlResult<bool> resume(std::string_view destination,
+                                       std::string_view actor) override {
+    std::shared_lock lock(e_.deliveries_mutex);
+    return e_.deliveries->resume(destination, actor);
+  }
+  delivery::ControlResult<std::vector<int64_t>> replay_message(int64_t message_id,
+                                                               std::string_view destination,
+                                                               std::string_view actor) override {
+    std::shared_lock lock(e_.deliveries_mutex);
+    return e_.deliveries->replay_message(message_id, destination, actor);
+  }
+  delivery::ControlResult<std::vector<int64_t>> replay_dead(std::string_view destination,
+                                                            std::string_view actor) override {
+    std::shared_lock lock(e_.deliveries_mutex);
+    return e_.deliveries->replay_dead(destination, actor);
+  }
+  delivery::ControlResult<std::vector<delivery::DeadLetter>> dead_letters(
+      std::string_view destination, int limit, int64_t before_id) const override {
+    std::shared_lock lock(e_.deliveries_mutex);
+    return e_.deliveries->dead_letters(destination, limit, before_id);
+  }
+
+ private:
+  Engine::Impl& e_;
+};
+
 }  // namespace
 
 
@@ -82,7 +162,7 @@ namespace {
 // thread-safe store and delivery methods; never touches the network thread's state.
 class Backend final : public admin::AdminBackend {
  public:
-  explicit Backend(Engine::Impl& e) : e_(e) {}
+  explicit Backend(Engine::Impl& e) : e_(e), delivery_(e) {}
 
   admin::EngineInfo info() const override {
     admin::EngineInfo i;
@@ -163,11 +243,12 @@ class Backend final : public admin::AdminBackend {
 
   std::vector<admin::NamedHistogram> delivery_latency() const override {
     std::vector<admin::NamedHistogram> out;
+    std::shared_lock lock(e_.deliveries_mutex);
     for (auto& [name, h] : e_.deliveries->delivery_latency()) out.push_back({name, h});
     return out;
   }
 
-  delivery::DeliveryControl& delivery() override { return *e_.deliveries; }
+  delivery::DeliveryControl& delivery() override { return delivery_; }
   store::MessageStore& store() override { return *e_.store; }
 
   Result<admin::ReloadOutcome> reload(std::string_view actor) override {
@@ -195,6 +276,7 @@ class Backend final : public admin::AdminBackend {
 
  private:
   Engine::Impl& e_;
+  DeliverySwitch delivery_;
 };
 
 }  // namespace
@@ -239,18 +321,15 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
     impl->record_writers[d.name] = std::make_shared<delivery::RecordWriter>(records);
   }
   {
-    Impl* raw = impl.get();
-    auto extra = [raw](const config::DestinationConfig& d, asio::any_io_executor,
-                       delivery::BlockingPool&) -> delivery::Dispatcher::SenderFactory {
-      auto it = raw->record_writers.find(d.name);
-      if (it == raw->record_writers.end()) return {};
-      std::shared_ptr<delivery::RecordWriter> writer = it->second;
-      return [writer] { return std::make_unique<delivery::RecordSender>(writer); };
-    };
-    auto deliveries = delivery::DeliveryService::create(impl->io, impl->config, *impl->store,
-                                                        *impl->commits, *impl->clock, extra);
+    auto deliveries = delivery::DeliveryService::create(
+        impl->io, impl->config, *impl->store, *impl->commits, *impl->clock, record_senders(*impl));
     if (!deliveries) return fail(deliveries.error().message);
     impl->deliveries = std::move(deliveries).value();
+    Impl* raw = impl.get();
+    impl->commits->set_on_queued([raw](const std::vector<std::string>& destinations) {
+      std::shared_lock lock(raw->deliveries_mutex);
+      raw->deliveries->notify_queued(destinations);
+    });
   }
 
   for (const config::SourceConfig& source : impl->config.sources) {
@@ -347,19 +426,79 @@ void Engine::stop() {
 
 void Engine::replace_routes(const config::Config& config,
                             std::unique_ptr<pipeline::Router> router) {
-  // Every Ingest runs on the network thread, so a swap posted there lands between two messages
-  // and nothing uses the previous router after it.
-  std::promise<void> swapped;
-  asio::post(impl_->io, [&] {
-    for (auto& in : impl_->ingests) in->set_router(*router);
-    for (auto& d : impl_->directories) d->set_router(*router);
-    std::swap(impl_->router, router);
-    swapped.set_value();
-  });
-  swapped.get_future().wait();
-  router.reset();  // the previous one
+  swap_router(*impl_, std::move(router))
+      .reset();  // the previous one goes here, off the network thread
   std::lock_guard lock(impl_->routes_mutex);
   impl_->config.routes = config.routes;  // the admin API lists routes by these names
+}
+
+Status<> Engine::replace_destinations(const config::Config& config,
+                                      std::unique_ptr<pipeline::Router>& router) {
+  Impl& e = *impl_;
+  // The record stores (and their writer threads) are opened once, by start().
+  if (!config::same_record_stores(e.config, config)) {
+    return fail("a record_store destination changed; the engine must restart to reopen it");
+  }
+
+  // 1. Build the new side on the network thread (its timers and sockets belong there). It
+  //    neither connects nor reads the store until start().
+  std::unique_ptr<delivery::DeliveryService> fresh;
+  std::promise<Status<>> built;
+  asio::post(e.io, [&] {
+    auto created = delivery::DeliveryService::create(e.io, config, *e.store, *e.commits, *e.clock,
+                                                     record_senders(e));
+    if (!created) {
+      built.set_value(fail(created.error().message));
+      return;
+    }
+    fresh = std::move(created).value();
+    built.set_value(ok());
+  });
+  if (auto b = built.get_future().get(); !b) return b;
+
+  // 2. Stop the running side and wait until its last coroutine has ended: no send in progress,
+  //    every result handed to the writer.
+  std::promise<void> ended;
+  asio::post(e.io, [&] { e.deliveries->stop([&ended] { ended.set_value(); }); });
+  ended.get_future().wait();
+  // 3. Its results must be in the store before the new side reads the queues, or a delivery it
+  //    completed would be sent again. The writer commits them within one transaction unless
+  //    the store is failing; then they are sent again (at-least-once) rather than wait forever.
+  if (!e.commits->wait_results_committed(std::chrono::seconds(10))) {
+    log::warn("delivery_results_not_committed",
+              {{"effect", "deliveries completed just before the reload may be sent again"}});
+  }
+
+  // 4. Swap. An admin call in progress finishes first (shared lock); later ones reach the new
+  //    side, which is not started yet (a pause is stored and read by start()).
+  std::unique_ptr<delivery::DeliveryService> old;
+  {
+    std::unique_lock lock(e.deliveries_mutex);
+    old = std::exchange(e.deliveries, std::move(fresh));
+  }
+  // 5. The old side goes on the network thread, after every handler already posted for it
+  //    (notifications, wake-ups), and its blocking pool is joined before the new side starts:
+  //    a file batch is never finished by both.
+  std::promise<void> gone;
+  asio::post(e.io, [&] {
+    old.reset();
+    gone.set_value();
+  });
+  gone.get_future().wait();
+  swap_router(e, std::move(router)).reset();
+  {
+    std::lock_guard lock(e.routes_mutex);
+    e.config.routes = config.routes;
+    e.config.destinations = config.destinations;
+  }
+  // 6. The new side reads the paused flags and the queues, and starts sending. (Should the
+  //    store fail that one read, the caller restarts the engine, as after any failed reload.)
+  if (auto s = e.deliveries->start(); !s) {
+    log::error("delivery_start_failed", {{"error", s.error().message}});
+    return fail("cannot start delivery: " + s.error().message);
+  }
+  log::info("deliveries_restarted", {{"destinations", config.destinations.size()}});
+  return ok();
 }
 
 void Engine::reload_tls(const config::Config& config) {

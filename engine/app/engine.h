@@ -90,7 +90,8 @@ class Engine {
   // wait_finished); only while running. Tests wait on this instead of polling the store.
   uint64_t commits_finished() const;
   uint64_t wait_for_commit(uint64_t seen, Duration guard) const;
-  // The delivery side (dispatchers, pause/resume, replay); only while running.
+  // The delivery side (dispatchers, pause/resume, replay); only while running, and only until
+  // the next replace_destinations().
   delivery::DeliveryService& deliveries();
   // Re-reads the TLS certificates of every TLS listener, of the admin server and of the mllp
   // destinations from `config` (the running one, files renewed on disk); established
@@ -102,6 +103,22 @@ class Engine {
   // they are. The swap happens on the network thread between two messages; returns once it has
   // happened and the previous router is gone. Only while running; not from the network thread.
   void replace_routes(const config::Config& config, std::unique_ptr<pipeline::Router> router);
+  // Replaces the delivery side (every dispatcher and its subscriber connections) with one built
+  // from `config`, which differs from the running config only in its destinations, routes and
+  // lookups, and routes every later message with `router`. The listeners and their connections
+  // stay up: senders notice nothing. In order: the new dispatchers are built (a destination
+  // that cannot be built fails here with nothing changed); the old ones stop (a send in flight
+  // is abandoned and sent again by the new side: at-least-once, as at a restart); the writer
+  // commits their last results; then the new side takes over and reads the queues from the
+  // store (paused flags and retry times included). Queues are kept: a changed destination sends
+  // its queue with its new settings; a removed one's queue stays in the store, as at a restart.
+  // The shared care record stores stay open, so a change to a record_store destination fails
+  // (restart the engine instead). A failure leaves the engine as it was and `router` untouched,
+  // except when the new side cannot start (the store failed to read its paused flags): then
+  // `router` has been taken and the engine must be restarted.
+  // Only while running, from the controlling thread (not the network thread).
+  Status<> replace_destinations(const config::Config& config,
+                                std::unique_ptr<pipeline::Router>& router);
   // The admin API's port (the real one when the config says 0); nullopt when disabled.
   std::optional<uint16_t> admin_port() const;
   // The shared care record of a record_store destination ("" = the first one); nullptr when

@@ -51,4 +51,30 @@ std::vector<std::string> changed_sections(const Config& before, const Config& af
   return out;
 }
 
+bool same_settings(const DestinationConfig& a, const DestinationConfig& b) {
+  if (a.name != b.name || a.type != b.type || a.params.size() != b.params.size()) return false;
+  auto same_value = [](const Value& x, const Value& y) {
+    return x.type == y.type && x.text == y.text && x.integer == y.integer &&
+           x.boolean == y.boolean && x.duration == y.duration && x.list == y.list && x.map == y.map;
+  };
+  for (const auto& [field, value] : a.params) {
+    auto it = b.params.find(field);
+    if (it == b.params.end() || !same_value(value, it->second)) return false;
+  }
+  return true;
+}
+
+bool same_record_stores(const Config& a, const Config& b) {
+  auto record_stores = [](const Config& c) {
+    std::vector<const DestinationConfig*> out;
+    for (const DestinationConfig& d : c.destinations) {
+      if (d.type == "record_store") out.push_back(&d);
+    }
+    return out;
+  };
+  const auto before = record_stores(a), after = record_stores(b);
+  return std::equal(before.begin(), before.end(), after.begin(), after.end(),
+                    [](const auto* x, const auto* y) { return same_settings(*x, *y); });
+}
+
 }  // namespace irwell::config

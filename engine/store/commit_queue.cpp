@@ -66,6 +66,7 @@ void CommitQueue::submit_result(DeliveryResult&& r) {
     std::lock_guard lock(mutex_);
     // Accepted even while stopping: the writer drains results with the last batch.
     queued_results_.push_back(std::move(r));
+    ++results_submitted_;
   }
   wake_.notify_one();
 }
@@ -79,6 +80,12 @@ uint64_t CommitQueue::wait_finished(uint64_t seen, Duration guard) const {
   std::unique_lock lock(mutex_);
   finished_cv_.wait_for(lock, guard, [&] { return finished_ > seen; });
   return finished_;
+}
+
+bool CommitQueue::wait_results_committed(Duration guard) const {
+  std::unique_lock lock(mutex_);
+  const uint64_t target = results_submitted_;
+  return finished_cv_.wait_for(lock, guard, [&] { return results_committed_ >= target; });
 }
 
 size_t CommitQueue::pending() const { return pending_.load(std::memory_order_relaxed); }
@@ -132,6 +139,7 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
   lock.unlock();  // submissions queue up for the next batch while this one commits
 
   const size_t n = batch_.size();
+  const size_t results = batch_results_.size();
   if (n > largest_batch_.load(std::memory_order_relaxed)) {
     largest_batch_.store(n, std::memory_order_relaxed);
   }
@@ -168,6 +176,7 @@ bool CommitQueue::commit_waiting(std::unique_lock<std::mutex>& lock) {
   batch_done_.clear();
   lock.lock();
   ++finished_;
+  if (outcomes) results_committed_ += results;
   finished_cv_.notify_all();
   if (!batch_results_.empty()) {
     // The transaction failed: keep the results for the next one, ahead of newer results.

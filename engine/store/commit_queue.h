@@ -88,6 +88,11 @@ class CommitQueue {
   // that must wait until what they submitted (or a dispatcher's result) is in the store.
   uint64_t finished() const;
   uint64_t wait_finished(uint64_t seen, Duration guard) const;
+  // Blocks until every delivery result submitted before the call has been committed, or
+  // `guard` has passed (the store keeps failing); true when they all are. A replaced delivery
+  // side waits on this before its successor reads the queues, so nothing it finished is sent
+  // again.
+  bool wait_results_committed(Duration guard) const;
 
  private:
   void run();
@@ -105,6 +110,7 @@ class CommitQueue {
   std::condition_variable wake_;
   mutable std::condition_variable finished_cv_;
   uint64_t finished_ = 0;  // guarded by mutex_
+  uint64_t results_submitted_ = 0, results_committed_ = 0;  // guarded by mutex_
   std::vector<NewMessage> queued_;  // guarded by mutex_
   std::vector<Done> queued_done_;   // guarded by mutex_, parallel to queued_
   std::vector<DeliveryResult> queued_results_;  // guarded by mutex_

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -37,13 +38,14 @@ uint16_t some_free_port() {
 
 // One MLLP source (with `extra` settings), messages of `type` routed to a file destination.
 std::string config_text(const std::string& data_dir, int port, const std::string& extra = "",
-                        const std::string& type = "ADT^A0*") {
+                        const std::string& type = "ADT^A0*", const std::string& out = "out") {
   return "storage:\n  data_dir: " + data_dir +
          "\nadmin:\n  enabled: false\nsources:\n  pas_in:\n    type: mllp\n    port: " +
          std::to_string(port) + "\n" + extra +
-         "destinations:\n  archive:\n    type: file\n    dir: " + data_dir +
-         "/out\nroutes:\n  adt_archive:\n    sources: [pas_in]\n    match:\n"
-         "      type: \"" + type + "\"\n    destinations: [archive]\n";
+         "destinations:\n  archive:\n    type: file\n    dir: " + data_dir + "/" + out +
+         "\nroutes:\n  adt_archive:\n    sources: [pas_in]\n    match:\n"
+         "      type: \"" +
+         type + "\"\n    destinations: [archive]\n";
 }
 
 // The port of the latest listener_started line.
@@ -56,6 +58,61 @@ uint16_t started_port(LogWatcher& logs) {
   }
   return port;
 }
+
+// MSA-1 of the ACK to a test message with this control ID ("" when none came back).
+std::string ack_code(MllpTestClient& c, const std::string& control_id) {
+  auto ack = c.round_trip(testing::TestMessage{.control_id = control_id}.text());
+  return ack ? ack_field(*ack, "MSA-1") : "";
+}
+
+// What every `irwell run` test starts from: a temp dir with routes.yaml and the data dir in it.
+struct RunSetup {
+  LogWatcher logs;
+  testing::TempDir dir;
+  const std::filesystem::path file = dir / "routes.yaml";
+  const std::string data = (dir / "data").string();
+
+  // The control IDs of the stored messages with a delivery to `destination` (or, when empty,
+  // with `status`), newest first: read from the store file once the command has stopped.
+  std::vector<std::string> stored(const std::string& destination,
+                                  std::optional<store::MessageStatus> status = {}) {
+    auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
+    REQUIRE(st);
+    store::MessageQuery q;
+    q.destination = destination;
+    q.status = status;
+    auto found = st.value()->search(q);
+    REQUIRE(found);
+    std::vector<std::string> ids;
+    for (const auto& m : *found) ids.push_back(m.control_id);
+    return ids;
+  }
+};
+
+// `irwell run -c FILE` on its own thread, which takes the signals sent to it.
+class RunningCommand {
+ public:
+  explicit RunningCommand(const std::filesystem::path& file)
+      : thread_([this, f = file.string()] {
+          rc_ = app::run_command({"-c", f}, out_, err_);
+        }) {}
+  ~RunningCommand() {
+    if (thread_.joinable()) stop();
+  }
+  void signal(int sig) { pthread_kill(thread_.native_handle(), sig); }
+  // SIGTERM, then the command's exit code.
+  int stop() {
+    signal(SIGTERM);
+    thread_.join();
+    return rc_;
+  }
+  std::string err() const { return err_.str(); }
+
+ private:
+  int rc_ = -1;
+  std::ostringstream out_, err_;
+  std::thread thread_;  // last: it starts once the streams exist
+};
 
 }  // namespace
 
@@ -83,15 +140,10 @@ TEST_CASE("run: a missing config file is refused") {
   CHECK_FALSE(err.str().empty());
 }
 
-TEST_CASE("run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 0") {
-  LogWatcher logs;
-  testing::TempDir dir;
-  const auto file = dir / "routes.yaml";
-  const std::string data = (dir / "data").string();
+TEST_CASE_METHOD(RunSetup,
+                 "run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 0") {
   testing::write_file(file, config_text(data, 0));
-  int rc = -1;
-  std::ostringstream out, err;
-  std::thread runner([&] { rc = app::run_command({"-c", file.string()}, out, err); });
+  RunningCommand run(file);
 
   REQUIRE(logs.wait_for("engine_started"));
   {
@@ -103,9 +155,9 @@ TEST_CASE("run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 
 
   // A bad file on SIGHUP is refused and the running engine stays.
   testing::write_file(file, config_text(data, 0, "    nonsense: true\n"));
-  pthread_kill(runner.native_handle(), SIGHUP);
+  run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_reload_refused"));
-  CHECK(err.str().find("nonsense") != std::string::npos);
+  CHECK(run.err().find("nonsense") != std::string::npos);
   {
     MllpTestClient c(started_port(logs));
     auto ack = c.round_trip(testing::TestMessage{.control_id = "MSG00002"}.text());
@@ -115,7 +167,7 @@ TEST_CASE("run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 
 
   // A good one replaces the engine.
   testing::write_file(file, config_text(data, 0, "    ack_mode: enhanced\n"));
-  pthread_kill(runner.native_handle(), SIGHUP);
+  run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_reloaded"));
   {
     MllpTestClient c(started_port(logs));
@@ -124,32 +176,23 @@ TEST_CASE("run: serves MLLP, reloads on SIGHUP, stops on SIGTERM with exit code 
     CHECK(ack_field(*ack, "MSA-1") == "CA");
   }
 
-  pthread_kill(runner.native_handle(), SIGTERM);
-  runner.join();
-  CHECK(rc == 0);
+  CHECK(run.stop() == 0);
   CHECK(logs.count("engine_stopped") == 2);
-  auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
-  REQUIRE(st);
-  auto stats = st.value()->stats();
-  REQUIRE(stats);
-  CHECK(stats->messages == 3);
-  CHECK(stats->accepted == 3);  // routed by routes.yaml, not unrouted
-  store::MessageQuery q;
-  q.destination = "archive";
-  auto routed = st.value()->search(q);
-  REQUIRE(routed);
-  CHECK(routed->size() == 3);
+  {
+    auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
+    REQUIRE(st);
+    auto stats = st.value()->stats();
+    REQUIRE(stats);
+    CHECK(stats->messages == 3);
+    CHECK(stats->accepted == 3);  // routed by routes.yaml, not unrouted
+  }
+  CHECK(stored("archive").size() == 3);
 }
 
-TEST_CASE("run: a reload that changes only the routes keeps connections open and routes anew") {
-  LogWatcher logs;
-  testing::TempDir dir;
-  const auto file = dir / "routes.yaml";
-  const std::string data = (dir / "data").string();
+TEST_CASE_METHOD(
+    RunSetup, "run: a reload that changes only the routes keeps connections open and routes anew") {
   testing::write_file(file, config_text(data, 0, "", "ADT^A01"));
-  int rc = -1;
-  std::ostringstream out, err;
-  std::thread runner([&] { rc = app::run_command({"-c", file.string()}, out, err); });
+  RunningCommand run(file);
   REQUIRE(logs.wait_for("engine_started"));
   const uint16_t port = started_port(logs);
 
@@ -166,7 +209,7 @@ TEST_CASE("run: a reload that changes only the routes keeps connections open and
 
   // The route now takes A08 instead of A01; comments and layout changed elsewhere do not count.
   testing::write_file(file, "# edited\n" + config_text(data, 0, "", "ADT^A08"));
-  pthread_kill(runner.native_handle(), SIGHUP);
+  run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_reloaded"));
   CHECK(logs.count("config_reloaded", "restarted=0") == 1);
   CHECK(logs.count("engine_stopping") == 0);
@@ -181,37 +224,64 @@ TEST_CASE("run: a reload that changes only the routes keeps connections open and
 
   // A change to a source is not swapped in place: the engine restarts and the connection ends.
   testing::write_file(file, config_text(data, 0, "    ack_mode: enhanced\n", "ADT^A08"));
-  pthread_kill(runner.native_handle(), SIGHUP);
+  run.signal(SIGHUP);
   REQUIRE(logs.wait_for("engine_started", 2));
   CHECK(logs.count("config_reloading", "changed=sources") == 1);
   CHECK(c.closed_by_peer());
 
-  pthread_kill(runner.native_handle(), SIGTERM);
-  runner.join();
-  CHECK(rc == 0);
-  auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
-  REQUIRE(st);
-  store::MessageQuery q;
-  q.destination = "archive";
-  auto routed = st.value()->search(q);
-  REQUIRE(routed);
-  REQUIRE(routed->size() == 2);  // HOT00001 before the reload, HOT00003 after it
-  CHECK(routed->at(0).control_id == "HOT00003");
-  CHECK(routed->at(1).control_id == "HOT00001");
-  store::MessageQuery unrouted;
-  unrouted.status = store::MessageStatus::unrouted;
-  auto left = st.value()->search(unrouted);
-  REQUIRE(left);
-  REQUIRE(left->size() == 2);  // the A08 before the reload, the A01 after it
-  CHECK(left->at(0).control_id == "HOT00004");
-  CHECK(left->at(1).control_id == "HOT00002");
+  CHECK(run.stop() == 0);
+  // HOT00001 before the reload, HOT00003 after it.
+  CHECK(stored("archive") == std::vector<std::string>{"HOT00003", "HOT00001"});
+  // The A08 before the reload, the A01 after it.
+  CHECK(stored("", store::MessageStatus::unrouted) ==
+        std::vector<std::string>{"HOT00004", "HOT00002"});
 }
 
-TEST_CASE("run: an edited lookup CSV is picked up by SIGHUP with routes.yaml unchanged") {
-  LogWatcher logs;
-  testing::TempDir dir;
-  const auto file = dir / "routes.yaml";
-  const std::string data = (dir / "data").string();
+TEST_CASE_METHOD(
+    RunSetup, "run: a reload that changes a destination restarts delivery only; the feed stays") {
+  testing::write_file(file, config_text(data, 0));
+  RunningCommand run(file);
+  REQUIRE(logs.wait_for("engine_started"));
+
+  MllpTestClient c(started_port(logs));
+  REQUIRE(c.connected());
+  CHECK(ack_code(c, "DST00001") == "AA");
+
+  // The archive moves to another directory.
+  testing::write_file(file, config_text(data, 0, "", "ADT^A0*", "out2"));
+  run.signal(SIGHUP);
+  REQUIRE(logs.wait_for("config_reloaded"));
+  CHECK(logs.count("config_reloaded", "restarted=0 deliveries_restarted=1") == 1);
+  CHECK(logs.count("deliveries_restarted") == 1);
+  CHECK(logs.count("engine_stopping") == 0);
+  CHECK(logs.count("listener_stopping") == 0);
+
+  CHECK(ack_code(c, "DST00002") == "AA");
+
+  // A destination that passes the checks but cannot be built (its CA file holds no
+  // certificate) refuses the reload: nothing stops, the running config stays.
+  const auto bogus = dir / "bogus-ca.pem";
+  testing::write_file(bogus, "not a certificate\n");
+  std::string text = config_text(data, 0, "", "ADT^A0*", "out2");
+  text.insert(text.find("routes:"),
+              "  hook:\n    type: http\n    url: https://127.0.0.1:9/in\n"
+              "    tls:\n      ca: " +
+                  bogus.string() + "\n");
+  testing::write_file(file, text);
+  run.signal(SIGHUP);
+  REQUIRE(logs.wait_for("config_reload_failed"));
+  CHECK(logs.count("config_reload_failed", "bogus-ca.pem") == 1);
+  CHECK(logs.count("deliveries_restarted") == 1);
+  CHECK(logs.count("engine_stopping") == 0);
+  CHECK(ack_code(c, "DST00003") == "AA");
+
+  CHECK(run.stop() == 0);
+  CHECK(logs.count("engine_stopped") == 1);
+  CHECK(stored("archive") == std::vector<std::string>{"DST00003", "DST00002", "DST00001"});
+}
+
+TEST_CASE_METHOD(RunSetup,
+                 "run: an edited lookup CSV is picked up by SIGHUP with routes.yaml unchanged") {
   testing::write_file(dir / "wards.csv", "WARD1,NORTH-1\n");
   testing::write_file(
       file, "storage:\n  data_dir: " + data +
@@ -221,9 +291,7 @@ TEST_CASE("run: an edited lookup CSV is picked up by SIGHUP with routes.yaml unc
                 "routes:\n  to_archive:\n    sources: [pas_in]\n    transforms:\n"
                 "      - {type: lookup, path: PV1-3.1, table: wards, on_miss: keep}\n"
                 "    destinations: [archive]\n");
-  int rc = -1;
-  std::ostringstream out, err;
-  std::thread runner([&] { rc = app::run_command({"-c", file.string()}, out, err); });
+  RunningCommand run(file);
   REQUIRE(logs.wait_for("engine_started"));
   MllpTestClient c(started_port(logs));
   REQUIRE(c.connected());
@@ -232,11 +300,11 @@ TEST_CASE("run: an edited lookup CSV is picked up by SIGHUP with routes.yaml unc
   CHECK(ack_field(*first, "MSA-1") == "AA");
 
   // Nothing changed: the signal reloads certificates only, no config_reloaded line.
-  pthread_kill(runner.native_handle(), SIGHUP);
+  run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_unchanged"));
   CHECK(logs.count("config_reloaded") == 0);
   testing::write_file(dir / "wards.csv", "WARD1,SOUTH-1\n");
-  pthread_kill(runner.native_handle(), SIGHUP);
+  run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_reloaded"));
   CHECK(logs.count("config_reloaded", "restarted=0") == 1);
   CHECK(logs.count("engine_stopping") == 0);
@@ -244,9 +312,7 @@ TEST_CASE("run: an edited lookup CSV is picked up by SIGHUP with routes.yaml unc
   REQUIRE(second);  // the same connection
   CHECK(ack_field(*second, "MSA-1") == "AA");
 
-  pthread_kill(runner.native_handle(), SIGTERM);
-  runner.join();
-  CHECK(rc == 0);
+  CHECK(run.stop() == 0);
   // Each message's delivery as stored for the destination, mapped by the table of its time.
   auto st = store::open_sqlite_store({std::filesystem::path(data) / "irwell.db"});
   REQUIRE(st);

@@ -40,24 +40,14 @@ class DeliveryEngine {
   ~DeliveryEngine() { stop(); }
 
   void start() {
-    const std::string yaml = fmt::format(
-        "storage:\n  data_dir: {}\nadmin:\n  enabled: false\nsources:\n  feed:\n    type: mllp\n"
-        "    port: {}\ndestinations:\n{}routes:\n{}",
-        (dir.path() / "data").string(), port_, destinations_, routes_);
-    write_file(dir.path() / "routes.yaml", yaml);
-    auto loaded = config::load_config(dir.path() / "routes.yaml", app::builtin_registry());
-    if (!loaded) {
-      std::string text;
-      for (const auto& d : loaded.error()) text += d.to_string() + "\n";
-      FAIL("config: " << text);
-    }
-    auto router = pipeline::build_router(loaded.value(), app::builtin_registry());
+    config::Config loaded = load();
+    auto router = pipeline::build_router(loaded, app::builtin_registry());
     REQUIRE(router);
     app::EngineOptions options;
     options.router = std::move(router).value();
     options.clock = clock_;
     options.shutdown_grace = std::chrono::seconds(2);
-    auto started = app::Engine::start(loaded.value(), std::move(options));
+    auto started = app::Engine::start(loaded, std::move(options));
     if (!started) FAIL("engine: " << started.error().message);
     engine = std::move(started).value();
     port_ = engine->port("feed").value_or(0);
@@ -69,6 +59,17 @@ class DeliveryEngine {
   void restart() {
     stop();
     start();
+  }
+  // The running engine's delivery side rebuilt for new `destinations` and `routes` (a reload
+  // that changes them), the listener and its connections untouched.
+  Status<> replace_destinations(std::string destinations, std::string routes) {
+    destinations_ = std::move(destinations);
+    routes_ = std::move(routes);
+    config::Config loaded = load();
+    auto router = pipeline::build_router(loaded, app::builtin_registry());
+    REQUIRE(router);
+    std::unique_ptr<pipeline::Router> r = std::move(router).value();
+    return engine->replace_destinations(loaded, r);
   }
 
   uint16_t port() const { return port_; }
@@ -134,6 +135,22 @@ class DeliveryEngine {
   std::unique_ptr<app::Engine> engine;
 
  private:
+  // routes.yaml written from the current blocks (the listener's port kept once known), loaded.
+  config::Config load() {
+    const std::string yaml = fmt::format(
+        "storage:\n  data_dir: {}\nadmin:\n  enabled: false\nsources:\n  feed:\n    type: mllp\n"
+        "    port: {}\ndestinations:\n{}routes:\n{}",
+        (dir.path() / "data").string(), port_, destinations_, routes_);
+    write_file(dir.path() / "routes.yaml", yaml);
+    auto loaded = config::load_config(dir.path() / "routes.yaml", app::builtin_registry());
+    if (!loaded) {
+      std::string text;
+      for (const auto& d : loaded.error()) text += d.to_string() + "\n";
+      FAIL("config: " << text);
+    }
+    return std::move(loaded).value();
+  }
+
   std::string destinations_, routes_;
   const Clock* clock_;
   uint16_t port_ = 0;
