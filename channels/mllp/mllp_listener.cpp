@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <utility>
 
 #include "channels/mllp/mllp_session.h"
 #include "engine/core/log.h"
@@ -76,13 +77,17 @@ void MllpListener::start() {
                                  {"bind", source_.mllp.bind},
                                  {"port", port_},
                                  {"tls", source_.mllp.tls.enabled ? "true" : "false"}});
-  asio::co_spawn(io_, accept_loop(), [name = source_.name](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log::error("listener_failed", {{"source", name}, {"error", ex.what()}});
+  accepting_ = true;
+  asio::co_spawn(io_, accept_loop(), [this](std::exception_ptr e) {
+    accepting_ = false;
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log::error("listener_failed", {{"source", source_.name}, {"error", ex.what()}});
+      }
     }
+    maybe_ended();
   });
 }
 
@@ -142,15 +147,22 @@ void MllpListener::session_ended(const std::shared_ptr<MllpSession>& s) {
   sessions_.erase(s);
   counters_.connections_open--;
   if (stopping_ && sessions_.empty()) grace_timer_.cancel();
+  maybe_ended();
 }
 
-void MllpListener::stop(Duration grace) {
+void MllpListener::maybe_ended() {
+  if (stopping_ && !accepting_ && sessions_.empty() && ended_) std::exchange(ended_, nullptr)();
+}
+
+void MllpListener::stop(Duration grace, std::function<void()> ended) {
   if (stopping_) return;
   stopping_ = true;
+  ended_ = std::move(ended);
   boost::system::error_code ignored;
   acceptor_.close(ignored);  // no new connections; the accept loop ends
   log::info("listener_stopping", {{"source", source_.name}, {"connections", sessions_.size()}});
   for (const auto& s : sessions_) s->request_stop();
+  maybe_ended();
   if (sessions_.empty()) return;
   // Sessions finish the messages they hold; a peer that does not read its ACKs cannot hold the
   // shutdown longer than `grace`. Their commits still complete (the store is closed after).

@@ -29,6 +29,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -76,7 +77,11 @@ class MllpListener {
   // Opens, binds and listens. Error: the address cannot be used (busy port, bad address).
   Status<> bind();
   void start();
-  void stop(Duration grace);  // on the io_context's thread
+  // On the io_context's thread. `ended` (if set) runs on that thread once the accept loop and
+  // every session have ended (at once when none runs): from then on nothing of this listener
+  // touches its Ingest, the CommitQueue or the counters, and it may be destroyed while the
+  // io_context runs (a reload that replaces one source).
+  void stop(Duration grace, std::function<void()> ended = {});
 
   // New certificates, CA, client certificate rules for connections accepted from now on. Error:
   // the files cannot be used, or this listener is not a TLS listener; nothing changes then.
@@ -89,6 +94,7 @@ class MllpListener {
  private:
   boost::asio::awaitable<void> accept_loop();
   void session_ended(const std::shared_ptr<MllpSession>& s);
+  void maybe_ended();  // runs ended_ once stopped and nothing runs any more
 
   boost::asio::io_context& io_;
   config::SourceConfig source_;
@@ -103,6 +109,8 @@ class MllpListener {
   MllpListenerCounters counters_;
   uint16_t port_ = 0;
   bool stopping_ = false;
+  bool accepting_ = false;       // the accept loop has been spawned and has not ended
+  std::function<void()> ended_;  // stop()'s callback
 };
 
 }  // namespace irwell::channels

@@ -41,6 +41,9 @@ struct Engine::Impl {
   std::unique_ptr<store::CommitQueue> commits;
   asio::io_context io{1};  // concurrency hint 1: one network thread, no locking in the reactor
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // Changed by reconfigure() (on the controlling thread, under an exclusive lock) and read by
+  // the admin threads under a shared one; so is config.sources.
+  mutable std::shared_mutex sources_mutex;
   std::vector<std::unique_ptr<pipeline::Ingest>> ingests;
   std::vector<std::unique_ptr<channels::MllpListener>> listeners;
   std::vector<std::unique_ptr<channels::DirectorySource>> directories;
@@ -77,6 +80,18 @@ Result<std::unique_ptr<store::MessageStore>> open_store(const config::StorageCon
   // engine answers with NAKs exactly as it would a full disk.
   if (s.max_size_bytes) o.max_page_count = std::max<int64_t>(1, *s.max_size_bytes / 4096);
   return store::open_sqlite_store(o);
+}
+
+// Retention for every source of `config`.
+std::unique_ptr<store::Pruner> make_pruner(Engine::Impl& e, const config::Config& config) {
+  store::PrunerOptions p;
+  p.interval = config.retention.interval;
+  p.batch = config.retention.batch;
+  for (const config::SourceConfig& source : config.sources) {
+    const config::RetentionAges ages = config.retention.for_source(source.name);
+    p.sources.push_back({source.name, ages.content, ages.metadata});
+  }
+  return std::make_unique<store::Pruner>(*e.store, *e.clock, std::move(p));
 }
 
 // The senders of record_store destinations: they write through the engine's record writers.
@@ -190,6 +205,7 @@ class Backend final : public admin::AdminBackend {
 
   std::vector<admin::SourceStatus> sources() const override {
     std::vector<admin::SourceStatus> out;
+    std::shared_lock sources_lock(e_.sources_mutex);
     for (const auto& l : e_.listeners) {
       const channels::MllpListenerCounters& c = l->counters();
       admin::SourceStatus s;
@@ -224,6 +240,7 @@ class Backend final : public admin::AdminBackend {
 
   std::vector<admin::RouteStatus> routes() const override {
     std::map<std::string, uint64_t> total;
+    std::shared_lock sources_lock(e_.sources_mutex);
     for (const auto& in : e_.ingests) {
       for (const auto& [route, n] : in->route_matches()) total[route] += n;
     }
@@ -235,6 +252,7 @@ class Backend final : public admin::AdminBackend {
 
   std::vector<admin::NamedHistogram> ack_latency() const override {
     std::vector<admin::NamedHistogram> out;
+    std::shared_lock sources_lock(e_.sources_mutex);
     for (const auto& l : e_.listeners) {
       out.push_back({l->source(), l->counters().ack_latency.snapshot()});
     }
@@ -354,16 +372,7 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
     impl->listeners.push_back(std::move(listener));
   }
 
-  {
-    store::PrunerOptions p;
-    p.interval = impl->config.retention.interval;
-    p.batch = impl->config.retention.batch;
-    for (const config::SourceConfig& source : impl->config.sources) {
-      const config::RetentionAges ages = impl->config.retention.for_source(source.name);
-      p.sources.push_back({source.name, ages.content, ages.metadata});
-    }
-    impl->pruner = std::make_unique<store::Pruner>(*impl->store, *impl->clock, std::move(p));
-  }
+  impl->pruner = make_pruner(*impl, impl->config);
 
   if (impl->config.admin.enabled) {
     auto tokens = admin::resolve_tokens(impl->config.admin, impl->config.storage.data_dir);
@@ -432,72 +441,251 @@ void Engine::replace_routes(const config::Config& config,
   impl_->config.routes = config.routes;  // the admin API lists routes by these names
 }
 
-Status<> Engine::replace_destinations(const config::Config& config,
-                                      std::unique_ptr<pipeline::Router>& router) {
-  Impl& e = *impl_;
-  // The record stores (and their writer threads) are opened once, by start().
-  if (!config::same_record_stores(e.config, config)) {
-    return fail("a record_store destination changed; the engine must restart to reopen it");
-  }
+namespace {
 
-  // 1. Build the new side on the network thread (its timers and sockets belong there). It
-  //    neither connects nor reads the store until start().
-  std::unique_ptr<delivery::DeliveryService> fresh;
-  std::promise<Status<>> built;
+using ReconfigureFailure = Engine::ReconfigureFailure;
+
+// Runs `f` on the network thread and returns when it has run. Not from the network thread.
+template <class F>
+void on_network_thread(Engine::Impl& e, F&& f) {
+  std::promise<void> done;
   asio::post(e.io, [&] {
-    auto created = delivery::DeliveryService::create(e.io, config, *e.store, *e.commits, *e.clock,
-                                                     record_senders(e));
-    if (!created) {
-      built.set_value(fail(created.error().message));
-      return;
-    }
-    fresh = std::move(created).value();
-    built.set_value(ok());
+    f();
+    done.set_value();
   });
-  if (auto b = built.get_future().get(); !b) return b;
+  done.get_future().wait();
+}
 
-  // 2. Stop the running side and wait until its last coroutine has ended: no send in progress,
-  //    every result handed to the writer.
+// Both lists have the same channels (by name, any order), each with the same settings.
+template <class Channel>
+bool same_channels(const std::vector<Channel>& a, const std::vector<Channel>& b) {
+  if (a.size() != b.size()) return false;
+  for (const Channel& x : a) {
+    auto it = std::find_if(b.begin(), b.end(), [&](const Channel& y) { return y.name == x.name; });
+    if (it == b.end() || !config::same_settings(x, *it)) return false;
+  }
+  return true;
+}
+
+std::vector<config::SourceConfig> of_type(const std::vector<config::SourceConfig>& sources,
+                                          std::string_view type) {
+  std::vector<config::SourceConfig> out;
+  for (const config::SourceConfig& s : sources) {
+    if (s.type == type) out.push_back(s);
+  }
+  return out;
+}
+
+// A source's listener with its Ingest, built (and bound) but not yet serving.
+struct NewListener {
+  std::unique_ptr<pipeline::Ingest> ingest;
+  std::unique_ptr<channels::MllpListener> listener;
+};
+
+// On the network thread.
+Result<NewListener> build_listener(Engine::Impl& e, const config::SourceConfig& source) {
+  NewListener n;
+  n.ingest = std::make_unique<pipeline::Ingest>(source.name, source.mllp, *e.clock, *e.router);
+  n.listener = std::make_unique<channels::MllpListener>(e.io, source, *n.ingest, *e.commits);
+  if (auto bound = n.listener->bind(); !bound) return fail(bound.error().message);
+  return n;
+}
+
+// Stops the running delivery side, waits for its last coroutine and its last results, and puts
+// `fresh` in its place, started.
+Status<> swap_deliveries(Engine::Impl& e, std::unique_ptr<delivery::DeliveryService> fresh) {
+  // Stop, and wait until no send is in progress and every result has been handed to the writer.
   std::promise<void> ended;
   asio::post(e.io, [&] { e.deliveries->stop([&ended] { ended.set_value(); }); });
   ended.get_future().wait();
-  // 3. Its results must be in the store before the new side reads the queues, or a delivery it
-  //    completed would be sent again. The writer commits them within one transaction unless
-  //    the store is failing; then they are sent again (at-least-once) rather than wait forever.
+  // Those results must be in the store before the new side reads the queues, or a delivery the
+  // old side completed would be sent again. The writer commits them within one transaction
+  // unless the store is failing; then they are sent again (at-least-once) rather than wait.
   if (!e.commits->wait_results_committed(std::chrono::seconds(10))) {
     log::warn("delivery_results_not_committed",
               {{"effect", "deliveries completed just before the reload may be sent again"}});
   }
-
-  // 4. Swap. An admin call in progress finishes first (shared lock); later ones reach the new
-  //    side, which is not started yet (a pause is stored and read by start()).
+  // An admin call in progress finishes first (shared lock); later ones reach the new side, which
+  // is not started yet (a pause is stored, and start() reads it).
   std::unique_ptr<delivery::DeliveryService> old;
   {
     std::unique_lock lock(e.deliveries_mutex);
     old = std::exchange(e.deliveries, std::move(fresh));
   }
-  // 5. The old side goes on the network thread, after every handler already posted for it
-  //    (notifications, wake-ups), and its blocking pool is joined before the new side starts:
-  //    a file batch is never finished by both.
-  std::promise<void> gone;
-  asio::post(e.io, [&] {
-    old.reset();
-    gone.set_value();
+  // The old side goes on the network thread, after every handler already posted for it
+  // (notifications, wake-ups); its blocking pool is joined before the new side starts, so a
+  // file batch is never finished by both.
+  on_network_thread(e, [&] { old.reset(); });
+  return e.deliveries->start();
+}
+
+}  // namespace
+
+Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
+                                               std::unique_ptr<pipeline::Router>& router) {
+  Impl& e = *impl_;
+  using Kind = ReconfigureFailure::Kind;
+  auto failure = [](Kind kind, std::string message) {
+    return fail(ReconfigureFailure{kind, std::move(message)});
+  };
+  auto refuse = [&](std::string message) { return failure(Kind::refused, std::move(message)); };
+  auto broken = [&](std::string message) { return failure(Kind::partial, std::move(message)); };
+
+  // 1. Checks and builds that change nothing.
+  if (!config::same_record_stores(e.config, config)) {
+    return failure(Kind::restart_needed, "a record_store destination changed");
+  }
+  if (!same_channels(of_type(e.config.sources, "directory"),
+                     of_type(config.sources, "directory"))) {
+    return failure(Kind::restart_needed, "a directory source changed");
+  }
+  const auto old_mllp = of_type(e.config.sources, "mllp");
+  const auto new_mllp = of_type(config.sources, "mllp");
+  std::vector<std::string> leaving;                 // removed or changed
+  std::vector<const config::SourceConfig*> coming;  // new or changed
+  for (const config::SourceConfig& s : old_mllp) {
+    const config::SourceConfig* next = config.find_source(s.name);
+    if (!next || !config::same_settings(s, *next)) leaving.push_back(s.name);
+  }
+  for (const config::SourceConfig& s : new_mllp) {
+    const config::SourceConfig* was = e.config.find_source(s.name);
+    if (!was || !config::same_settings(s, *was)) coming.push_back(&s);
+  }
+  // A new source on a port no leaving source holds binds now, so a busy port refuses the reload
+  // with nothing stopped; the others bind once the source they replace has let go.
+  auto port_is_leaving = [&](const config::SourceConfig& s) {
+    if (s.mllp.port == 0) return false;
+    for (const std::string& name : leaving) {
+      for (const auto& l : e.listeners) {
+        if (l->source() == name && l->port() == s.mllp.port) return true;  // the bound port
+      }
+    }
+    return false;
+  };
+  std::vector<NewListener> ready;
+  std::vector<const config::SourceConfig*> later;
+  std::string bind_error;
+  on_network_thread(e, [&] {
+    for (const config::SourceConfig* s : coming) {
+      if (port_is_leaving(*s)) {
+        later.push_back(s);
+        continue;
+      }
+      auto built = build_listener(e, *s);
+      if (!built) {
+        bind_error = built.error().message;
+        ready.clear();  // closes what was bound (on this thread)
+        return;
+      }
+      ready.push_back(std::move(built).value());
+    }
   });
-  gone.get_future().wait();
+  if (!bind_error.empty()) return refuse(bind_error);
+  const bool destinations_changed = !same_channels(e.config.destinations, config.destinations);
+  std::unique_ptr<delivery::DeliveryService> fresh;
+  if (destinations_changed) {
+    // Built on the network thread (its timers and sockets belong there); it neither connects
+    // nor reads the store until start().
+    std::string error;
+    on_network_thread(e, [&] {
+      auto created = delivery::DeliveryService::create(e.io, config, *e.store, *e.commits, *e.clock,
+                                                       record_senders(e));
+      if (created) {
+        fresh = std::move(created).value();
+      } else {
+        error = created.error().message;
+        ready.clear();
+      }
+    });
+    if (!fresh) return refuse(error);
+  }
+
+  // 2. The new routes, before any new source or destination serves.
   swap_router(e, std::move(router)).reset();
   {
     std::lock_guard lock(e.routes_mutex);
     e.config.routes = config.routes;
     e.config.destinations = config.destinations;
   }
-  // 6. The new side reads the paused flags and the queues, and starts sending. (Should the
-  //    store fail that one read, the caller restarts the engine, as after any failed reload.)
-  if (auto s = e.deliveries->start(); !s) {
-    log::error("delivery_start_failed", {{"error", s.error().message}});
-    return fail("cannot start delivery: " + s.error().message);
+
+  // 3. The delivery side.
+  if (destinations_changed) {
+    if (auto s = swap_deliveries(e, std::move(fresh)); !s) {
+      log::error("delivery_start_failed", {{"error", s.error().message}});
+      return broken("cannot start delivery: " + s.error().message);
+    }
+    log::info("deliveries_restarted", {{"destinations", config.destinations.size()}});
   }
-  log::info("deliveries_restarted", {{"destinations", config.destinations.size()}});
+
+  // 4. The sources that leave stop as at shutdown; their objects go once their sessions ended.
+  if (!leaving.empty()) {
+    std::vector<std::unique_ptr<channels::MllpListener>> stopping;
+    std::vector<std::unique_ptr<pipeline::Ingest>> unused;
+    {
+      std::unique_lock lock(e.sources_mutex);
+      for (const std::string& name : leaving) {
+        auto l = std::find_if(e.listeners.begin(), e.listeners.end(),
+                              [&](const auto& x) { return x->source() == name; });
+        auto in = std::find_if(e.ingests.begin(), e.ingests.end(),
+                               [&](const auto& x) { return x->source() == name; });
+        if (l != e.listeners.end()) {
+          stopping.push_back(std::move(*l));
+          e.listeners.erase(l);
+        }
+        if (in != e.ingests.end()) {
+          unused.push_back(std::move(*in));
+          e.ingests.erase(in);
+        }
+      }
+    }
+    std::promise<void> all_ended;
+    auto left = std::make_shared<size_t>(stopping.size());
+    on_network_thread(e, [&] {
+      for (auto& l : stopping) {
+        l->stop(e.shutdown_grace, [left, &all_ended] {
+          if (--*left == 0) all_ended.set_value();
+        });
+      }
+    });
+    all_ended.get_future().wait();
+    on_network_thread(e, [&] {
+      stopping.clear();
+      unused.clear();
+    });
+  }
+  // 5. The sources that come: bind those that waited for a port, then serve.
+  on_network_thread(e, [&] {
+    for (const config::SourceConfig* s : later) {
+      auto built = build_listener(e, *s);
+      if (!built) {
+        bind_error = built.error().message;
+        continue;
+      }
+      ready.push_back(std::move(built).value());
+    }
+    std::unique_lock lock(e.sources_mutex);
+    for (NewListener& n : ready) {
+      n.ingest->set_router(*e.router);  // built before the swap: it holds the previous router
+      n.listener->start();
+      e.ingests.push_back(std::move(n.ingest));
+      e.listeners.push_back(std::move(n.listener));
+    }
+    e.config.sources = config.sources;
+  });
+  if (!leaving.empty() || !coming.empty()) {
+    // Retention is per source: the pruner learns the new list.
+    e.pruner->stop();
+    e.pruner = make_pruner(e, config);
+    e.pruner->start();
+    std::string names;
+    for (const config::SourceConfig* s : coming) names += (names.empty() ? "" : ",") + s->name;
+    std::string gone;
+    for (const std::string& n : leaving) {
+      if (!config.find_source(n)) gone += (gone.empty() ? "" : ",") + n;
+    }
+    log::info("sources_restarted", {{"started", names}, {"removed", gone}});
+  }
+  if (!bind_error.empty()) return broken(bind_error);
   return ok();
 }
 

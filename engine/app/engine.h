@@ -81,7 +81,8 @@ class Engine {
 
   // The port the named MLLP source listens on (the real one when the config says 0).
   std::optional<uint16_t> port(std::string_view source) const;
-  // The named source's counters (valid until destruction); nullptr for an unknown source.
+  // The named source's counters (valid until destruction, or until a reconfigure() replaces the
+  // source); nullptr for an unknown source.
   const channels::MllpListenerCounters* counters(std::string_view source) const;
   // The open store; only while running (stop() closes it).
   store::MessageStore& store();
@@ -91,7 +92,7 @@ class Engine {
   uint64_t commits_finished() const;
   uint64_t wait_for_commit(uint64_t seen, Duration guard) const;
   // The delivery side (dispatchers, pause/resume, replay); only while running, and only until
-  // the next replace_destinations().
+  // the next reconfigure().
   delivery::DeliveryService& deliveries();
   // Re-reads the TLS certificates of every TLS listener, of the admin server and of the mllp
   // destinations from `config` (the running one, files renewed on disk); established
@@ -103,22 +104,35 @@ class Engine {
   // they are. The swap happens on the network thread between two messages; returns once it has
   // happened and the previous router is gone. Only while running; not from the network thread.
   void replace_routes(const config::Config& config, std::unique_ptr<pipeline::Router> router);
-  // Replaces the delivery side (every dispatcher and its subscriber connections) with one built
-  // from `config`, which differs from the running config only in its destinations, routes and
-  // lookups, and routes every later message with `router`. The listeners and their connections
-  // stay up: senders notice nothing. In order: the new dispatchers are built (a destination
-  // that cannot be built fails here with nothing changed); the old ones stop (a send in flight
-  // is abandoned and sent again by the new side: at-least-once, as at a restart); the writer
-  // commits their last results; then the new side takes over and reads the queues from the
-  // store (paused flags and retry times included). Queues are kept: a changed destination sends
-  // its queue with its new settings; a removed one's queue stays in the store, as at a restart.
-  // The shared care record stores stay open, so a change to a record_store destination fails
-  // (restart the engine instead). A failure leaves the engine as it was and `router` untouched,
-  // except when the new side cannot start (the store failed to read its paused flags): then
-  // `router` has been taken and the engine must be restarted.
-  // Only while running, from the controlling thread (not the network thread).
-  Status<> replace_destinations(const config::Config& config,
-                                std::unique_ptr<pipeline::Router>& router);
+  // Applies `config` to the running engine in place. It must differ from the running config
+  // only in `sources` (MLLP ones), `destinations`, `routes`, `lookups` and `logging` (the caller
+  // checks the sections); every later message is routed by `router`. Only what changed is
+  // restarted, in this order:
+  // - checks that need nothing stopped: the record_store destinations and the directory
+  //   sources are unchanged (their stores and watchers are opened once, at start: otherwise
+  //   `restart_needed`); the new destinations can be built and MLLP sources that are new, on a
+  //   port no replaced source holds, can bind (otherwise `refused`: the new config cannot run
+  //   as it is). Either leaves the engine as it was and `router` untouched.
+  // - the router is swapped (as replace_routes), so a new source's first message and a new
+  //   destination's first delivery are routed by the new routes;
+  // - a changed `destinations` section replaces the whole delivery side: the old dispatchers
+  //   stop (a send in flight is abandoned and sent again: at-least-once, as at a restart), the
+  //   writer commits their last results, and the new side reads the queues from the store
+  //   (paused flags and retry times included). Queues are kept: a changed destination sends its
+  //   queue with its new settings; a removed one's queue stays in the store, as at a restart;
+  // - each MLLP source that was removed or whose settings changed stops as at shutdown (its
+  //   sessions finish the messages they read, ACKs written, within shutdown_grace; then its
+  //   connections close), and each new or changed one starts. Every other listener and its
+  //   connections are untouched: their senders notice nothing.
+  // A failure after the first step leaves the engine partly reconfigured (`partial`): restart
+  // it with the new config. Only while running, from the controlling thread.
+  struct ReconfigureFailure {
+    enum class Kind { refused, restart_needed, partial };
+    Kind kind = Kind::refused;
+    std::string message;
+  };
+  Status<ReconfigureFailure> reconfigure(const config::Config& config,
+                                         std::unique_ptr<pipeline::Router>& router);
   // The admin API's port (the real one when the config says 0); nullopt when disabled.
   std::optional<uint16_t> admin_port() const;
   // The shared care record of a record_store destination ("" = the first one); nullptr when

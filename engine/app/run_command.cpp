@@ -6,13 +6,14 @@
 //                     logged, the running engine untouched). A good one that changes only
 //                     `routes`, `lookups` or `logging` is swapped in place (Engine::
 //                     replace_routes): connections stay open and the next message is routed by
-//                     the new routes. One that also changes `destinations` replaces the delivery
-//                     side only (Engine::replace_destinations): senders keep their connections,
-//                     the dispatchers restart with the new destinations and carry on from the
-//                     queues in the store; a destination that cannot be built refuses the reload
-//                     (the running config stays). Any other change (or a change to a
-//                     record_store destination, whose store is opened once) replaces the engine
-//                     by a graceful stop and a start with the new config (connections are closed
+//                     the new routes. One that also changes `sources` or `destinations`
+//                     restarts only what changed (Engine::reconfigure): the delivery side for
+//                     destinations, each added, removed or changed MLLP listener for sources;
+//                     other listeners keep their connections. A change that cannot run (a port
+//                     taken, a destination that cannot be built) refuses the reload and the
+//                     running config stays. Any other change (storage, admin, retention, a
+//                     directory source, a record_store destination) replaces the engine by a
+//                     graceful stop and a start with the new config (connections are closed
 //                     and senders reconnect); if the new one cannot start (a port in use), the
 //                     previous config is started again. A config unchanged (routes.yaml and the
 //                     lookup CSVs it names) reloads the certificates only.
@@ -173,33 +174,36 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       log::info("config_reloaded", {{"file", file}, {"restarted", false}});
       continue;
     }
-    // The destinations changed too, and nothing else: restart the delivery side only (a
-    // record_store destination's change needs the full restart below).
-    if (std::all_of(changed.begin(), changed.end(),
-                    [](const std::string& s) {
-                      return s == "destinations" || s == "routes" || s == "lookups" ||
-                             s == "logging";
-                    }) &&
-        config::same_record_stores(current.config, next->config)) {
+    // Sources or destinations changed too, and nothing else: restart only what changed.
+    if (std::all_of(changed.begin(), changed.end(), [](const std::string& s) {
+          return s == "sources" || s == "destinations" || s == "routes" || s == "lookups" ||
+                 s == "logging";
+        })) {
       apply_log_level(next->config);
-      auto replaced = engine->replace_destinations(next->config, next->router);
-      if (replaced) {
+      auto done = engine->reconfigure(next->config, next->router);
+      if (done) {
         engine->reload_tls(next->config);
         current = std::move(next).value();  // its router now belongs to the engine
-        log::info("config_reloaded",
-                  {{"file", file}, {"restarted", false}, {"deliveries_restarted", true}});
+        log::info("config_reloaded", {{"file", file}, {"restarted", false}});
         continue;
       }
-      if (next->router) {
-        // Nothing changed (a destination could not be built): the running config stays.
+      using Kind = Engine::ReconfigureFailure::Kind;
+      if (done.error().kind == Kind::refused) {
+        // Nothing changed (a destination cannot be built, a port is taken): the running config
+        // stays, as for a file that fails its checks.
         apply_log_level(current.config);
-        log::error("config_reload_failed", {{"file", file}, {"error", replaced.error().message}});
+        log::error("config_reload_failed", {{"file", file}, {"error", done.error().message}});
         continue;
       }
-      // The new delivery side could not start: restart everything with the new config.
-      log::error("delivery_restart_failed", {{"file", file}, {"error", replaced.error().message}});
-      auto rebuilt = pipeline::build_router(next->config, registry());
-      if (rebuilt) next->router = std::move(rebuilt).value();
+      log::warn("config_reload_needs_restart", {{"file", file}, {"reason", done.error().message}});
+      if (!next->router) {  // taken by the partly reconfigured engine: build it again
+        auto rebuilt = pipeline::build_router(next->config, registry());
+        if (!rebuilt) {  // it was built from this config a moment ago; never start unrouted
+          log::error("config_reload_failed", {{"file", file}, {"error", "cannot rebuild routes"}});
+          continue;
+        }
+        next->router = std::move(rebuilt).value();
+      }
     }
     std::string sections;
     for (const std::string& s : changed) sections += (sections.empty() ? "" : ",") + s;

@@ -51,17 +51,29 @@ std::vector<std::string> changed_sections(const Config& before, const Config& af
   return out;
 }
 
-bool same_settings(const DestinationConfig& a, const DestinationConfig& b) {
-  if (a.name != b.name || a.type != b.type || a.params.size() != b.params.size()) return false;
+namespace {
+
+bool same_params(const Params& a, const Params& b) {
+  if (a.size() != b.size()) return false;
   auto same_value = [](const Value& x, const Value& y) {
     return x.type == y.type && x.text == y.text && x.integer == y.integer &&
            x.boolean == y.boolean && x.duration == y.duration && x.list == y.list && x.map == y.map;
   };
-  for (const auto& [field, value] : a.params) {
-    auto it = b.params.find(field);
-    if (it == b.params.end() || !same_value(value, it->second)) return false;
+  for (const auto& [field, value] : a) {
+    auto it = b.find(field);
+    if (it == b.end() || !same_value(value, it->second)) return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool same_settings(const DestinationConfig& a, const DestinationConfig& b) {
+  return a.name == b.name && a.type == b.type && same_params(a.params, b.params);
+}
+
+bool same_settings(const SourceConfig& a, const SourceConfig& b) {
+  return a.name == b.name && a.type == b.type && same_params(a.params, b.params);
 }
 
 bool same_record_stores(const Config& a, const Config& b) {

@@ -123,9 +123,11 @@ struct Config {
 // counts), in name order (see section_texts; certificate files are not compared).
 std::vector<std::string> changed_sections(const Config& before, const Config& after);
 
-// True when two destinations would be built alike: same name, type and field values (where a
-// value was written in the file does not count; a default equals the same value written out).
+// True when two destinations (sources) would be built alike: same name, type and field values
+// (where a value was written in the file does not count; a default equals the same value written
+// out).
 bool same_settings(const DestinationConfig& a, const DestinationConfig& b);
+bool same_settings(const SourceConfig& a, const SourceConfig& b);
 // True when both configs have the same record_store destinations, in the same order, each
 // with the same settings (the engine opens those stores once, at start).
 bool same_record_stores(const Config& a, const Config& b);

@@ -48,11 +48,12 @@ std::string config_text(const std::string& data_dir, int port, const std::string
          type + "\"\n    destinations: [archive]\n";
 }
 
-// The port of the latest listener_started line.
-uint16_t started_port(LogWatcher& logs) {
+// The port of the latest listener_started line (of `source`, when given).
+uint16_t started_port(LogWatcher& logs, const std::string& source = "") {
   uint16_t port = 0;
   for (const std::string& line : logs.lines()) {
     if (line.find("event=listener_started") == std::string::npos) continue;
+    if (!source.empty() && line.find(" source=" + source + " ") == std::string::npos) continue;
     auto at = line.find(" port=");
     if (at != std::string::npos) port = static_cast<uint16_t>(std::stoi(line.substr(at + 6)));
   }
@@ -165,15 +166,28 @@ TEST_CASE_METHOD(RunSetup,
     CHECK(ack_field(*ack, "MSA-1") == "AA");
   }
 
-  // A good one replaces the engine.
+  // A good one that changes the source restarts its listener.
   testing::write_file(file, config_text(data, 0, "    ack_mode: enhanced\n"));
   run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_reloaded"));
+  CHECK(logs.count("sources_restarted", "started=pas_in") == 1);
   {
     MllpTestClient c(started_port(logs));
     auto ack = c.round_trip(testing::TestMessage{.control_id = "MSG00003"}.text());
     REQUIRE(ack);
     CHECK(ack_field(*ack, "MSA-1") == "CA");
+  }
+
+  // One that changes the storage section restarts the whole engine.
+  std::string text = config_text(data, 0, "    ack_mode: enhanced\n");
+  text.insert(text.find("admin:"), "  duplicate_window: 1h\n");
+  testing::write_file(file, text);
+  run.signal(SIGHUP);
+  REQUIRE(logs.wait_for("engine_started", 2));
+  CHECK(logs.count("config_reloading", "changed=storage") == 1);
+  {
+    MllpTestClient c(started_port(logs));
+    CHECK(ack_code(c, "MSG00004") == "CA");
   }
 
   CHECK(run.stop() == 0);
@@ -183,10 +197,10 @@ TEST_CASE_METHOD(RunSetup,
     REQUIRE(st);
     auto stats = st.value()->stats();
     REQUIRE(stats);
-    CHECK(stats->messages == 3);
-    CHECK(stats->accepted == 3);  // routed by routes.yaml, not unrouted
+    CHECK(stats->messages == 4);
+    CHECK(stats->accepted == 4);  // routed by routes.yaml, not unrouted
   }
-  CHECK(stored("archive").size() == 3);
+  CHECK(stored("archive").size() == 4);
 }
 
 TEST_CASE_METHOD(
@@ -222,11 +236,10 @@ TEST_CASE_METHOD(
   REQUIRE(a01_after);
   CHECK(ack_field(*a01_after, "MSA-1") == "AA");
 
-  // A change to a source is not swapped in place: the engine restarts and the connection ends.
+  // A change to the source restarts its listener: this connection ends (the sender reconnects).
   testing::write_file(file, config_text(data, 0, "    ack_mode: enhanced\n", "ADT^A08"));
   run.signal(SIGHUP);
-  REQUIRE(logs.wait_for("engine_started", 2));
-  CHECK(logs.count("config_reloading", "changed=sources") == 1);
+  REQUIRE(logs.wait_for("sources_restarted"));
   CHECK(c.closed_by_peer());
 
   CHECK(run.stop() == 0);
@@ -251,7 +264,7 @@ TEST_CASE_METHOD(
   testing::write_file(file, config_text(data, 0, "", "ADT^A0*", "out2"));
   run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_reloaded"));
-  CHECK(logs.count("config_reloaded", "restarted=0 deliveries_restarted=1") == 1);
+  CHECK(logs.count("config_reloaded", "restarted=0") == 1);
   CHECK(logs.count("deliveries_restarted") == 1);
   CHECK(logs.count("engine_stopping") == 0);
   CHECK(logs.count("listener_stopping") == 0);
@@ -278,6 +291,58 @@ TEST_CASE_METHOD(
   CHECK(run.stop() == 0);
   CHECK(logs.count("engine_stopped") == 1);
   CHECK(stored("archive") == std::vector<std::string>{"DST00003", "DST00002", "DST00001"});
+}
+
+TEST_CASE_METHOD(RunSetup, "run: a reload that changes one source restarts that listener only") {
+  const std::string lab = "  lab_in:\n    type: mllp\n    port: 0\n";
+  testing::write_file(file, config_text(data, 0, lab));
+  RunningCommand run(file);
+  REQUIRE(logs.wait_for("engine_started"));
+  MllpTestClient pas(started_port(logs, "pas_in")), lab_before(started_port(logs, "lab_in"));
+  CHECK(ack_code(pas, "TWO00001") == "AA");
+  CHECK(ack_code(lab_before, "TWO00002") == "AA");
+
+  testing::write_file(file, config_text(data, 0, lab + "    ack_mode: enhanced\n"));
+  run.signal(SIGHUP);
+  REQUIRE(logs.wait_for("config_reloaded"));
+  CHECK(logs.count("sources_restarted", "started=lab_in removed=") == 1);
+  CHECK(logs.count("listener_stopping") == 1);
+  CHECK(logs.count("engine_stopping") == 0);
+  CHECK(lab_before.closed_by_peer());
+  CHECK(ack_code(pas, "TWO00003") == "AA");  // the other feed's connection is untouched
+  MllpTestClient lab_after(started_port(logs, "lab_in"));
+  CHECK(ack_code(lab_after, "TWO00004") == "CA");  // the new settings
+
+  // Removing it closes its port; the other feed carries on.
+  testing::write_file(file, config_text(data, 0));
+  run.signal(SIGHUP);
+  REQUIRE(logs.wait_for("config_reloaded", 2));
+  CHECK(logs.count("sources_restarted", "removed=lab_in") == 1);
+  CHECK(lab_after.closed_by_peer());
+  CHECK_FALSE(MllpTestClient(started_port(logs, "lab_in")).connected());
+  CHECK(ack_code(pas, "TWO00005") == "AA");
+
+  // A new source on a port something else holds refuses the reload; nothing stops.
+  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(holder, 1) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len);
+  testing::write_file(file, config_text(data, 0,
+                                        "  lab_in:\n    type: mllp\n    port: " +
+                                            std::to_string(ntohs(addr.sin_port)) + "\n"));
+  run.signal(SIGHUP);
+  REQUIRE(logs.wait_for("config_reload_failed"));
+  ::close(holder);
+  CHECK(logs.count("config_reload_failed", "cannot listen") == 1);
+  CHECK(ack_code(pas, "TWO00006") == "AA");
+
+  CHECK(run.stop() == 0);
+  CHECK(logs.count("engine_started") == 1);
+  CHECK(stored("").size() == 6);
 }
 
 TEST_CASE_METHOD(RunSetup,

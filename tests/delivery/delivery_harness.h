@@ -40,7 +40,8 @@ class DeliveryEngine {
   ~DeliveryEngine() { stop(); }
 
   void start() {
-    config::Config loaded = load();
+    started_port_ = port_;
+    config::Config loaded = load(port_);
     auto router = pipeline::build_router(loaded, app::builtin_registry());
     REQUIRE(router);
     app::EngineOptions options;
@@ -60,16 +61,17 @@ class DeliveryEngine {
     stop();
     start();
   }
-  // The running engine's delivery side rebuilt for new `destinations` and `routes` (a reload
-  // that changes them), the listener and its connections untouched.
-  Status<> replace_destinations(std::string destinations, std::string routes) {
+  // The running engine reconfigured in place for new `destinations` and `routes` (a reload
+  // that changes them): the delivery side is rebuilt, the listener and its connections kept.
+  Status<app::Engine::ReconfigureFailure> reconfigure(std::string destinations,
+                                                      std::string routes) {
     destinations_ = std::move(destinations);
     routes_ = std::move(routes);
-    config::Config loaded = load();
+    config::Config loaded = load(started_port_);  // the listener's settings as running
     auto router = pipeline::build_router(loaded, app::builtin_registry());
     REQUIRE(router);
     std::unique_ptr<pipeline::Router> r = std::move(router).value();
-    return engine->replace_destinations(loaded, r);
+    return engine->reconfigure(loaded, r);
   }
 
   uint16_t port() const { return port_; }
@@ -135,12 +137,12 @@ class DeliveryEngine {
   std::unique_ptr<app::Engine> engine;
 
  private:
-  // routes.yaml written from the current blocks (the listener's port kept once known), loaded.
-  config::Config load() {
+  // routes.yaml written from the current blocks with the listener on `port`, loaded.
+  config::Config load(uint16_t port) {
     const std::string yaml = fmt::format(
         "storage:\n  data_dir: {}\nadmin:\n  enabled: false\nsources:\n  feed:\n    type: mllp\n"
         "    port: {}\ndestinations:\n{}routes:\n{}",
-        (dir.path() / "data").string(), port_, destinations_, routes_);
+        (dir.path() / "data").string(), port, destinations_, routes_);
     write_file(dir.path() / "routes.yaml", yaml);
     auto loaded = config::load_config(dir.path() / "routes.yaml", app::builtin_registry());
     if (!loaded) {
@@ -153,7 +155,8 @@ class DeliveryEngine {
 
   std::string destinations_, routes_;
   const Clock* clock_;
-  uint16_t port_ = 0;
+  uint16_t port_ = 0;          // the listener's port (0 until the first start picks one)
+  uint16_t started_port_ = 0;  // the port the running engine's config gave (0 the first time)
 };
 
 inline std::string mllp_destination(uint16_t port, const std::string& extra = "") {

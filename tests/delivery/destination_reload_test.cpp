@@ -1,5 +1,5 @@
-// A reload that changes destinations replaces the delivery side only (Engine::
-// replace_destinations): the sender's connection stays open and keeps getting AAs, the queue
+// A reload that changes destinations replaces the delivery side only (Engine::reconfigure):
+// the sender's connection stays open and keeps getting AAs, the queue
 // built up under the old settings goes out under the new ones, in order, once each; pause
 // flags and retry times carry over; what cannot be swapped in place is refused untouched.
 #include <catch2/catch.hpp>
@@ -45,7 +45,7 @@ TEST_CASE("a destination moved to another host gets its queue there; the feed st
   CHECK(aa_of(feed, "MV3") == "AA");
   REQUIRE(e.eventually([&] { return e.deliveries_of("MV2").at(0).attempts >= 1; }));
 
-  REQUIRE(e.replace_destinations(mllp_destination(new_host.port()), kRouteAllToSub));
+  REQUIRE(e.reconfigure(mllp_destination(new_host.port()), kRouteAllToSub));
   CHECK(logs.count("deliveries_restarted") == 1);
   CHECK(logs.count("engine_stopping") == 0);
 
@@ -76,10 +76,10 @@ TEST_CASE("a paused destination stays paused across the swap; an added one gets 
 
   const auto archive = e.dir.path() / "archive";
   std::filesystem::create_directories(archive);
-  REQUIRE(e.replace_destinations(
-      mllp_destination(sub.port()) +
-          fmt::format("  archive:\n    type: file\n    dir: {}\n", archive.string()),
-      "  all:\n    sources: [feed]\n    destinations: [sub, archive]\n"));
+  REQUIRE(
+      e.reconfigure(mllp_destination(sub.port()) +
+                        fmt::format("  archive:\n    type: file\n    dir: {}\n", archive.string()),
+                    "  all:\n    sources: [feed]\n    destinations: [sub, archive]\n"));
   auto status = e.deliveries().destination("sub");
   REQUIRE(status);
   CHECK(status->paused);
@@ -101,14 +101,15 @@ TEST_CASE("a paused destination stays paused across the swap; an added one gets 
   CHECK(sub.received() == std::vector<std::string>{"PS1", "PS2"});
 }
 
-TEST_CASE("a record_store change is refused and the running delivery side carries on",
+TEST_CASE("a record_store change needs a restart; the running delivery side carries on",
           "[delivery]") {
   TestSubscriber sub;
   LogWatcher logs;
   DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);
-  auto refused = e.replace_destinations(
+  auto refused = e.reconfigure(
       mllp_destination(sub.port()) + "  records:\n    type: record_store\n", kRouteAllToSub);
   REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == app::Engine::ReconfigureFailure::Kind::restart_needed);
   CHECK(refused.error().message.find("record_store") != std::string::npos);
   CHECK(logs.count("deliveries_restarted") == 0);
   e.send({adt("RS1")});
@@ -122,11 +123,12 @@ TEST_CASE("a destination that cannot be built is refused before anything stops",
   // Checked by the loader but unusable at build time: a CA bundle that is not a certificate.
   const auto bogus = e.dir.path() / "bogus-ca.pem";
   write_file(bogus, "not a certificate\n");
-  auto refused = e.replace_destinations(
+  auto refused = e.reconfigure(
       mllp_destination(sub.port(), fmt::format("    tls:\n      ca: {}\n", bogus.string())),
       kRouteAllToSub);
   REQUIRE_FALSE(refused);
   INFO(refused.error().message);
+  CHECK(refused.error().kind == app::Engine::ReconfigureFailure::Kind::refused);
   CHECK(refused.error().message.find(bogus.string()) != std::string::npos);
   e.send({adt("TB1")});
   REQUIRE(sub.wait_received(1));
