@@ -17,10 +17,11 @@ TEST_CASE("histogram: observations land in the first bucket whose bound is >= th
   h.record(-5ms);  // negative counts as zero: first bucket
   auto s = h.snapshot();
   CHECK(s.count == 4);
-  CHECK(s.cumulative[0] == 1);                                // <= 0.0005: the negative one
-  CHECK(s.cumulative[1] == 2);                                // <= 0.001
-  CHECK(s.cumulative[2] == 2);                                // <= 0.0025
-  CHECK(s.cumulative[3] == 3);                                // <= 0.005
+  CHECK(s.cumulative[0] == 1);                                // <= 0.0001: the negative one
+  CHECK(s.cumulative[2] == 1);                                // <= 0.0005
+  CHECK(s.cumulative[3] == 2);                                // <= 0.001
+  CHECK(s.cumulative[4] == 2);                                // <= 0.0025
+  CHECK(s.cumulative[5] == 3);                                // <= 0.005
   CHECK(s.cumulative[kLatencyBucketBounds.size() - 1] == 3);  // <= 10
   CHECK(s.cumulative.back() == 4);                            // +Inf
   CHECK(s.sum_seconds == Approx(20.004));
@@ -37,6 +38,8 @@ TEST_CASE("histogram: recording from several threads loses nothing", "[admin][hi
   for (auto& t : threads) t.join();
   auto s = h.snapshot();
   CHECK(s.count == 40000);
-  CHECK(s.cumulative[0] == 40000);  // all <= 0.5 ms
+  CHECK(s.cumulative[0] == 10000);  // 100 us: <= 0.0001
+  CHECK(s.cumulative[1] == 20000);  // 200 us: <= 0.00025
+  CHECK(s.cumulative[2] == 40000);  // all <= 0.5 ms
   CHECK(s.sum_seconds == Approx(10000 * (0.0001 + 0.0002 + 0.0003 + 0.0004)));
 }
