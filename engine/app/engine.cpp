@@ -639,6 +639,7 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
       }
     }
     std::promise<void> all_ended;
+    if (stopping.empty()) all_ended.set_value();  // (every leaving source has a listener)
     auto left = std::make_shared<size_t>(stopping.size());
     on_network_thread(e, [&] {
       for (auto& l : stopping) {
