@@ -41,8 +41,8 @@ struct Engine::Impl {
   std::unique_ptr<store::CommitQueue> commits;
   asio::io_context io{1};  // concurrency hint 1: one network thread, no locking in the reactor
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  // Changed by reconfigure() (on the controlling thread, under an exclusive lock) and read by
-  // the admin threads under a shared one; so is config.sources.
+  // Changed by reconfigure() under an exclusive lock and read by the admin threads under a
+  // shared one; so is config.sources.
   mutable std::shared_mutex sources_mutex;
   std::vector<std::unique_ptr<pipeline::Ingest>> ingests;
   std::vector<std::unique_ptr<channels::MllpListener>> listeners;
@@ -51,8 +51,8 @@ struct Engine::Impl {
   // declared before `deliveries`, whose senders use them.
   std::map<std::string, std::shared_ptr<record::RecordStore>> records;
   std::map<std::string, std::shared_ptr<delivery::RecordWriter>> record_writers;
-  // Replaced whole by replace_destinations(): the admin threads (through DeliverySwitch) and the
-  // writer's on_queued use it under a shared lock; the swap takes the lock exclusively.
+  // Replaced whole by reconfigure(): the admin threads (through DeliverySwitch) and the writer's
+  // on_queued use it under a shared lock; the swap takes the lock exclusively.
   mutable std::shared_mutex deliveries_mutex;
   std::unique_ptr<delivery::DeliveryService> deliveries;
   std::unique_ptr<store::Pruner> pruner;
@@ -123,7 +123,7 @@ std::unique_ptr<pipeline::Router> swap_router(Engine::Impl& e,
 }
 
 // The admin API's delivery operations, forwarded to whichever delivery side is running: a call
-// holds the shared lock, so replace_destinations() never swaps a service out from under it.
+// holds the shared lock, so reconfigure() never swaps a service out from under it.
 class DeliverySwitch final : public delivery::DeliveryControl {
  public:
   explicit DeliverySwitch(Engine::Impl& e) : e_(e) {}
