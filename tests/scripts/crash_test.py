@@ -160,13 +160,30 @@ def kill_and_restart(engine, start, traffic, threads, kills, rng, most, name):
     return engine
 
 
-def main():
+def stop_engine(engine, log, name):
+    """SIGTERM, then exit unless `irwell run` ended with 0; closes the log."""
+    engine.proc.send_signal(signal.SIGTERM)
+    rc = engine.proc.wait()
+    engine.reader.join()
+    log.close()
+    if rc != 0:
+        sys.exit("%s: irwell run exited %d after SIGTERM" % (name, rc))
+
+
+def arguments(name, default_count):
+    """The command line every one of these scripts takes: BUILD_DIR [COUNT] [CONNECTIONS].
+    Returns (irwell binary, count, connections)."""
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    kills = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else default_count
     connections = int(sys.argv[3]) if len(sys.argv) > 3 else 4
     irwell = os.path.join(build, "irwell")
     if not os.access(irwell, os.X_OK):
-        sys.exit("crash_test: %s not built" % irwell)
+        sys.exit("%s: %s not built" % (name, irwell))
+    return irwell, count, connections
+
+
+def main():
+    irwell, kills, connections = arguments("crash_test", 40)
     work = tempfile.mkdtemp(prefix="irwell-crash-")
     with socket.socket() as s:  # a port that was free a moment ago
         s.bind(("127.0.0.1", 0))
@@ -182,12 +199,7 @@ def main():
     rng = random.Random(int(os.environ.get("CRASH_SEED", "0")) or None)
     # A random point of the traffic: after 20-1500 more AAs, with every connection busy.
     engine = kill_and_restart(engine, start, traffic, threads, kills, rng, 1500, "crash_test")
-    engine.proc.send_signal(signal.SIGTERM)
-    rc = engine.proc.wait()
-    engine.reader.join()
-    log.close()
-    if rc != 0:
-        sys.exit("crash_test: irwell run exited %d after SIGTERM (see %s/engine.log)" % (rc, work))
+    stop_engine(engine, log, "crash_test (see %s/engine.log)" % work)
 
     db = os.path.join(work, "data", "irwell.db")
     stored = subprocess.run(["sqlite3", db, "SELECT control_id FROM messages;"], check=True,

@@ -15,7 +15,6 @@ Usage: delivery_crash_test.py BUILD_DIR [KILLS] [CONNECTIONS]   (standard librar
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -126,13 +125,27 @@ def check(name, received, expected, per_key):
     return True, duplicates
 
 
+def drain_and_stop(engine, log, work, subscribers, name):
+    """Once the traffic has stopped: waits until every subscriber has received every stored
+    message, stops the engine with SIGTERM (which commits the last results) and returns the
+    stored control ids in store order."""
+    db = os.path.join(work, "data", "irwell.db")
+
+    def sql(q):
+        return subprocess.run(["sqlite3", db, q], check=True, capture_output=True,
+                              text=True).stdout.split()
+
+    # The stored messages are final once the traffic stopped: wait (an event, not a poll).
+    stored = set(sql("SELECT control_id FROM messages;"))
+    for sub in subscribers:
+        if not sub.wait_for_all(stored, timeout=300):
+            sys.exit("%s: queues did not drain (see %s)" % (name, work))
+    crash_test.stop_engine(engine, log, name)
+    return sql("SELECT control_id FROM messages ORDER BY id;")
+
+
 def main():
-    build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    kills = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    connections = int(sys.argv[3]) if len(sys.argv) > 3 else 4
-    irwell = os.path.join(build, "irwell")
-    if not os.access(irwell, os.X_OK):
-        sys.exit("delivery_crash_test: %s not built" % irwell)
+    irwell, kills, connections = crash_test.arguments("delivery_crash_test", 20)
     crash_test.message = message  # the traffic sends our messages (with patient keys)
     work = tempfile.mkdtemp(prefix="irwell-dcrash-")
     fifo, lanes = Subscriber(), Subscriber()
@@ -158,26 +171,7 @@ def main():
     engine = crash_test.kill_and_restart(engine, start, traffic, threads, kills, rng, 800,
                                          "delivery_crash_test")
 
-    db = os.path.join(work, "data", "irwell.db")
-
-    def sql(q):
-        return subprocess.run(["sqlite3", db, q], check=True, capture_output=True,
-                              text=True).stdout.split()
-
-    # The stored messages are final once the traffic stopped: wait (an event, not a poll) until
-    # both subscribers have received every one; SIGTERM then commits the last results.
-    stored = set(sql("SELECT control_id FROM messages;"))
-    for sub in (fifo, lanes):
-        if not sub.wait_for_all(stored, timeout=300):
-            sys.exit("delivery_crash_test: queues did not drain (see %s)" % work)
-    engine.proc.send_signal(signal.SIGTERM)
-    rc = engine.proc.wait()
-    engine.reader.join()
-    log.close()
-    if rc != 0:
-        sys.exit("delivery_crash_test: irwell run exited %d after SIGTERM" % rc)
-
-    expected = sql("SELECT control_id FROM messages ORDER BY id;")
+    expected = drain_and_stop(engine, log, work, (fifo, lanes), "delivery_crash_test")
     acked = set(traffic.acked)
     unstored = [c for c in acked if c not in set(expected)]
     ok_fifo, dup_fifo = check("fifo", fifo.received, expected, per_key=False)

@@ -13,7 +13,6 @@ import random
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -70,12 +69,7 @@ class EngineLog:
 
 
 def main():
-    build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    reloads = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    connections = int(sys.argv[3]) if len(sys.argv) > 3 else 4
-    irwell = os.path.join(build, "irwell")
-    if not os.access(irwell, os.X_OK):
-        sys.exit("%s: %s not built" % (NAME, irwell))
+    irwell, reloads, connections = crash_test.arguments(NAME, 20)
     crash_test.message = dct.message
     work = tempfile.mkdtemp(prefix="irwell-reload-")
     fifo, lanes = dct.Subscriber(), dct.Subscriber()
@@ -108,24 +102,7 @@ def main():
     for t in threads:
         t.join()
 
-    db = os.path.join(work, "data", "irwell.db")
-
-    def sql(q):
-        return subprocess.run(["sqlite3", db, q], check=True, capture_output=True,
-                              text=True).stdout.split()
-
-    stored = set(sql("SELECT control_id FROM messages;"))
-    for sub in (fifo, lanes):
-        if not sub.wait_for_all(stored, timeout=300):
-            sys.exit("%s: queues did not drain (see %s)" % (NAME, work))
-    engine.proc.send_signal(signal.SIGTERM)
-    rc = engine.proc.wait()
-    engine.reader.join()
-    log.close()
-    if rc != 0:
-        sys.exit("%s: irwell run exited %d after SIGTERM" % (NAME, rc))
-
-    expected = sql("SELECT control_id FROM messages ORDER BY id;")
+    expected = dct.drain_and_stop(engine, log, work, (fifo, lanes), NAME)
     acked = set(traffic.acked)
     unstored = [c for c in acked if c not in set(expected)]
     ok_fifo, dup_fifo = dct.check("fifo", fifo.received, expected, per_key=False)
