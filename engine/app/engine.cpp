@@ -33,7 +33,7 @@ namespace asio = boost::asio;
 // Member order is destruction order in reverse: listeners (sockets, timers) go before the
 // io_context they belong to; the queue goes before the store it writes to.
 struct Engine::Impl {
-  config::Config config;  // as started; its routes are replaced in place by replace_routes()
+  config::Config config;  // as started; reconfigure() replaces its routes, destinations, sources
   mutable std::mutex routes_mutex;  // guards config.routes (the admin threads read the names)
   const Clock* clock = nullptr;
   std::unique_ptr<pipeline::Router> router;
@@ -80,6 +80,27 @@ Result<std::unique_ptr<store::MessageStore>> open_store(const config::StorageCon
   // engine answers with NAKs exactly as it would a full disk.
   if (s.max_size_bytes) o.max_page_count = std::max<int64_t>(1, *s.max_size_bytes / 4096);
   return store::open_sqlite_store(o);
+}
+
+// A source's listener with its Ingest, built (and bound) but not yet serving.
+struct NewListener {
+  std::unique_ptr<pipeline::Ingest> ingest;
+  std::unique_ptr<channels::MllpListener> listener;
+};
+
+// Before the network thread runs, or on it. A TLS source: bind() also builds its TLS context;
+// files that cannot be used refuse it (never plain TCP where the operator asked for encryption).
+Result<NewListener> build_listener(Engine::Impl& e, const config::SourceConfig& source) {
+  if (!source.mllp.dedupe) {
+    log::warn("dedupe_setting_ignored",
+              {{"source", source.name},
+               {"reason", "duplicate detection is per store (storage.duplicate_window)"}});
+  }
+  NewListener n;
+  n.ingest = std::make_unique<pipeline::Ingest>(source.name, source.mllp, *e.clock, *e.router);
+  n.listener = std::make_unique<channels::MllpListener>(e.io, source, *n.ingest, *e.commits);
+  if (auto bound = n.listener->bind(); !bound) return fail(bound.error().message);
+  return n;
 }
 
 // Retention for every source of `config`.
@@ -357,19 +378,10 @@ Result<std::unique_ptr<Engine>> Engine::start(const config::Config& config, Engi
       continue;
     }
     if (source.type != "mllp") continue;  // other source types are not served by the engine yet
-    // A TLS source: bind() below also builds its TLS context; files that cannot be used refuse
-    // the start (never plain TCP where the operator asked for encryption).
-    if (!source.mllp.dedupe) {
-      log::warn("dedupe_setting_ignored",
-                {{"source", source.name},
-                 {"reason", "duplicate detection is per store (storage.duplicate_window)"}});
-    }
-    impl->ingests.push_back(
-        std::make_unique<pipeline::Ingest>(source.name, source.mllp, *impl->clock, *impl->router));
-    auto listener = std::make_unique<channels::MllpListener>(impl->io, source,
-                                                             *impl->ingests.back(), *impl->commits);
-    if (auto bound = listener->bind(); !bound) return fail(bound.error().message);
-    impl->listeners.push_back(std::move(listener));
+    auto built = build_listener(*impl, source);
+    if (!built) return fail(built.error().message);
+    impl->ingests.push_back(std::move(built->ingest));
+    impl->listeners.push_back(std::move(built->listener));
   }
 
   impl->pruner = make_pruner(*impl, impl->config);
@@ -433,14 +445,6 @@ void Engine::stop() {
   log::info("engine_stopped");
 }
 
-void Engine::replace_routes(const config::Config& config,
-                            std::unique_ptr<pipeline::Router> router) {
-  swap_router(*impl_, std::move(router))
-      .reset();  // the previous one goes here, off the network thread
-  std::lock_guard lock(impl_->routes_mutex);
-  impl_->config.routes = config.routes;  // the admin API lists routes by these names
-}
-
 namespace {
 
 using ReconfigureFailure = Engine::ReconfigureFailure;
@@ -454,41 +458,6 @@ void on_network_thread(Engine::Impl& e, F&& f) {
     done.set_value();
   });
   done.get_future().wait();
-}
-
-// Both lists have the same channels (by name, any order), each with the same settings.
-template <class Channel>
-bool same_channels(const std::vector<Channel>& a, const std::vector<Channel>& b) {
-  if (a.size() != b.size()) return false;
-  for (const Channel& x : a) {
-    auto it = std::find_if(b.begin(), b.end(), [&](const Channel& y) { return y.name == x.name; });
-    if (it == b.end() || !config::same_settings(x, *it)) return false;
-  }
-  return true;
-}
-
-std::vector<config::SourceConfig> of_type(const std::vector<config::SourceConfig>& sources,
-                                          std::string_view type) {
-  std::vector<config::SourceConfig> out;
-  for (const config::SourceConfig& s : sources) {
-    if (s.type == type) out.push_back(s);
-  }
-  return out;
-}
-
-// A source's listener with its Ingest, built (and bound) but not yet serving.
-struct NewListener {
-  std::unique_ptr<pipeline::Ingest> ingest;
-  std::unique_ptr<channels::MllpListener> listener;
-};
-
-// On the network thread.
-Result<NewListener> build_listener(Engine::Impl& e, const config::SourceConfig& source) {
-  NewListener n;
-  n.ingest = std::make_unique<pipeline::Ingest>(source.name, source.mllp, *e.clock, *e.router);
-  n.listener = std::make_unique<channels::MllpListener>(e.io, source, *n.ingest, *e.commits);
-  if (auto bound = n.listener->bind(); !bound) return fail(bound.error().message);
-  return n;
 }
 
 // Stops the running delivery side, waits for its last coroutine and its last results, and puts
@@ -532,22 +501,21 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
   auto broken = [&](std::string message) { return failure(Kind::partial, std::move(message)); };
 
   // 1. Checks and builds that change nothing.
-  if (!config::same_record_stores(e.config, config)) {
+  if (!config::same_channels(e.config.destinations, config.destinations, "record_store")) {
     return failure(Kind::restart_needed, "a record_store destination changed");
   }
-  if (!same_channels(of_type(e.config.sources, "directory"),
-                     of_type(config.sources, "directory"))) {
+  if (!config::same_channels(e.config.sources, config.sources, "directory")) {
     return failure(Kind::restart_needed, "a directory source changed");
   }
-  const auto old_mllp = of_type(e.config.sources, "mllp");
-  const auto new_mllp = of_type(config.sources, "mllp");
   std::vector<std::string> leaving;                 // removed or changed
   std::vector<const config::SourceConfig*> coming;  // new or changed
-  for (const config::SourceConfig& s : old_mllp) {
+  for (const config::SourceConfig& s : e.config.sources) {
+    if (s.type != "mllp") continue;
     const config::SourceConfig* next = config.find_source(s.name);
     if (!next || !config::same_settings(s, *next)) leaving.push_back(s.name);
   }
-  for (const config::SourceConfig& s : new_mllp) {
+  for (const config::SourceConfig& s : config.sources) {
+    if (s.type != "mllp") continue;
     const config::SourceConfig* was = e.config.find_source(s.name);
     if (!was || !config::same_settings(s, *was)) coming.push_back(&s);
   }
@@ -581,7 +549,8 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
     }
   });
   if (!bind_error.empty()) return refuse(bind_error);
-  const bool destinations_changed = !same_channels(e.config.destinations, config.destinations);
+  const bool destinations_changed =
+      !config::same_channels(e.config.destinations, config.destinations);
   std::unique_ptr<delivery::DeliveryService> fresh;
   if (destinations_changed) {
     // Built on the network thread (its timers and sockets belong there); it neither connects

@@ -99,11 +99,6 @@ class Engine {
   // connections keep theirs. Failures are logged and leave the
   // listener's current certificate in use. Any thread.
   void reload_tls(const config::Config& config);
-  // Routes every later message with `router` (built from `config`, which differs from the
-  // running config only in its routes and lookups): connections, queues and dispatchers stay as
-  // they are. The swap happens on the network thread between two messages; returns once it has
-  // happened and the previous router is gone. Only while running; not from the network thread.
-  void replace_routes(const config::Config& config, std::unique_ptr<pipeline::Router> router);
   // Applies `config` to the running engine in place. It must differ from the running config
   // only in `sources` (MLLP ones), `destinations`, `routes`, `lookups` and `logging` (the caller
   // checks the sections); every later message is routed by `router`. Only what changed is
@@ -113,8 +108,10 @@ class Engine {
   //   `restart_needed`); the new destinations can be built and MLLP sources that are new, on a
   //   port no replaced source holds, can bind (otherwise `refused`: the new config cannot run
   //   as it is). Either leaves the engine as it was and `router` untouched.
-  // - the router is swapped (as replace_routes), so a new source's first message and a new
-  //   destination's first delivery are routed by the new routes;
+  // - the router is swapped on the network thread between two messages (connections, queues
+  //   and dispatchers untouched), so a new source's first message and a new destination's
+  //   first delivery are routed by the new routes; with only routes, lookups or logging
+  //   changed, that is all that happens;
   // - a changed `destinations` section replaces the whole delivery side: the old dispatchers
   //   stop (a send in flight is abandoned and sent again: at-least-once, as at a restart), the
   //   writer commits their last results, and the new side reads the queues from the store

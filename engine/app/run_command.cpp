@@ -5,9 +5,9 @@
 //   SIGHUP            reload: the new config is checked first; a bad one is refused (diagnostics
 //                     logged, the running engine untouched). A good one that changes only
 //                     `routes`, `lookups` or `logging` is swapped in place (Engine::
-//                     replace_routes): connections stay open and the next message is routed by
+//                     reconfigure): connections stay open and the next message is routed by
 //                     the new routes. One that also changes `sources` or `destinations`
-//                     restarts only what changed (Engine::reconfigure): the delivery side for
+//                     restarts only what changed (the same call): the delivery side for
 //                     destinations, each added, removed or changed MLLP listener for sources;
 //                     other listeners keep their connections. A change that cannot run (a port
 //                     taken, a destination that cannot be built) refuses the reload and the
@@ -162,19 +162,8 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       log::info("config_unchanged", {{"file", file}});
       continue;
     }
-    // Only the routes (and their lookups, or the log level) changed: swap the router in place, so
-    // senders keep their connections and nothing queued waits for a restart.
-    if (std::all_of(changed.begin(), changed.end(), [](const std::string& s) {
-          return s == "routes" || s == "lookups" || s == "logging";
-        })) {
-      apply_log_level(next->config);
-      engine->replace_routes(next->config, std::move(next->router));
-      engine->reload_tls(next->config);
-      current = std::move(next).value();  // its router now belongs to the engine
-      log::info("config_reloaded", {{"file", file}, {"restarted", false}});
-      continue;
-    }
-    // Sources or destinations changed too, and nothing else: restart only what changed.
+    // Only sections the running engine can take in place changed: restart only what changed
+    // (routes alone: just the router is swapped, senders and queues untouched).
     if (std::all_of(changed.begin(), changed.end(), [](const std::string& s) {
           return s == "sources" || s == "destinations" || s == "routes" || s == "lookups" ||
                  s == "logging";

@@ -76,17 +76,33 @@ bool same_settings(const SourceConfig& a, const SourceConfig& b) {
   return a.name == b.name && a.type == b.type && same_params(a.params, b.params);
 }
 
-bool same_record_stores(const Config& a, const Config& b) {
-  auto record_stores = [](const Config& c) {
-    std::vector<const DestinationConfig*> out;
-    for (const DestinationConfig& d : c.destinations) {
-      if (d.type == "record_store") out.push_back(&d);
-    }
-    return out;
-  };
-  const auto before = record_stores(a), after = record_stores(b);
-  return std::equal(before.begin(), before.end(), after.begin(), after.end(),
-                    [](const auto* x, const auto* y) { return same_settings(*x, *y); });
+namespace {
+
+template <class Channel>
+bool same_channels_of(const std::vector<Channel>& a, const std::vector<Channel>& b,
+                      std::string_view type) {
+  auto counted = [&](const Channel& c) { return type.empty() || c.type == type; };
+  if (std::count_if(a.begin(), a.end(), counted) != std::count_if(b.begin(), b.end(), counted)) {
+    return false;
+  }
+  for (const Channel& x : a) {
+    if (!counted(x)) continue;
+    auto it = std::find_if(b.begin(), b.end(), [&](const Channel& y) { return y.name == x.name; });
+    if (it == b.end() || !same_settings(x, *it)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool same_channels(const std::vector<SourceConfig>& a, const std::vector<SourceConfig>& b,
+                   std::string_view type) {
+  return same_channels_of(a, b, type);
+}
+
+bool same_channels(const std::vector<DestinationConfig>& a, const std::vector<DestinationConfig>& b,
+                   std::string_view type) {
+  return same_channels_of(a, b, type);
 }
 
 }  // namespace irwell::config

@@ -128,8 +128,11 @@ std::vector<std::string> changed_sections(const Config& before, const Config& af
 // out).
 bool same_settings(const DestinationConfig& a, const DestinationConfig& b);
 bool same_settings(const SourceConfig& a, const SourceConfig& b);
-// True when both configs have the same record_store destinations, in the same order, each
-// with the same settings (the engine opens those stores once, at start).
-bool same_record_stores(const Config& a, const Config& b);
+// True when both lists hold the same channels (by name, in any order), each with the same
+// settings; with `type`, only the channels of that type count.
+bool same_channels(const std::vector<SourceConfig>& a, const std::vector<SourceConfig>& b,
+                   std::string_view type = {});
+bool same_channels(const std::vector<DestinationConfig>& a, const std::vector<DestinationConfig>& b,
+                   std::string_view type = {});
 
 }  // namespace irwell::config
