@@ -151,7 +151,7 @@ uint64_t DeliveryService::wait_batch_pass(uint64_t seen, Duration guard) const {
   return batch_passes_->n;
 }
 
-void DeliveryService::stop(std::function<void()> stopped) {
+void DeliveryService::stop(Duration drain, std::function<void()> stopped) {
   // One share per coroutine still running, plus this call's own (so `stopped` runs exactly
   // once, after the last of them, or here when none runs).
   struct Countdown {
@@ -173,7 +173,7 @@ void DeliveryService::stop(std::function<void()> stopped) {
   }
   for (auto& d : dispatchers_) {
     ++countdown->left;
-    d->stop(one_ended);
+    d->stop(drain, one_ended);
   }
   one_ended();
 }

@@ -50,10 +50,14 @@ class DeliveryService final : public DeliveryControl {
   ~DeliveryService() override;
 
   Status<> start();
-  // On the executor. `stopped` (if set) runs on the executor once every dispatcher and batch
-  // timer has ended: no send is in progress any more and every delivery result has been handed
-  // to the CommitQueue. Only then may the service be destroyed while the executor runs.
-  void stop(std::function<void()> stopped = {});
+  // On the executor. No new sends; a send in progress may finish within `drain` and is then
+  // recorded (Dispatcher::stop), so a planned stop or reload sends nothing twice to a
+  // subscriber that answers in time. `stopped` (if set) runs on the executor once every
+  // dispatcher and batch timer has ended: no send is in progress any more and every delivery
+  // result has been handed to the CommitQueue. Only then may the service be destroyed while
+  // the executor runs.
+  void stop(Duration drain, std::function<void()> stopped = {});
+  void stop(std::function<void()> stopped = {}) { stop(Duration::zero(), std::move(stopped)); }
   // The CommitQueue's on_queued: these destinations got new deliveries (any thread).
   void notify_queued(const std::vector<std::string>& destinations);
   void wake_all();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -44,7 +45,8 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, BlockingPool& pool,
       clock_(clock),
       setup_(std::move(setup)),
       make_sender_(std::move(make_sender)),
-      loader_timer_(executor) {
+      loader_timer_(executor),
+      drain_timer_(executor) {
   const int lanes = std::max(1, setup_.lanes);
   for (int i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>(executor_));
 }
@@ -52,28 +54,56 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, BlockingPool& pool,
 void Dispatcher::start() {
   if (stopping_) return;  // stopped before its start was run: nothing to begin
   for (auto& lane : lanes_) lane->sender = make_sender_();
-  auto track = [this](std::exception_ptr e) {
-    if (e) log::error("dispatcher_crashed", {{"destination", setup_.destination}});
-    if (--running_ == 0 && ended_) std::exchange(ended_, nullptr)();
-  };
-  ++running_;
-  asio::co_spawn(executor_, load_loop(), track);
-  for (size_t i = 0; i < lanes_.size(); ++i) {
-    ++running_;
-    asio::co_spawn(executor_, lane_loop(i), track);
-  }
+  spawn(load_loop());
+  for (size_t i = 0; i < lanes_.size(); ++i) spawn(lane_loop(i));
   log::info("dispatcher_started", {{"destination", setup_.destination},
                                    {"type", setup_.type},
                                    {"lanes", lanes_.size()},
                                    {"paused", paused_.load()}});
 }
 
-void Dispatcher::stop(std::function<void()> ended) {
-  stopping_ = true;
-  loader_timer_.cancel();
+void Dispatcher::spawn(asio::awaitable<void> coroutine) {
+  ++running_;
+  asio::co_spawn(executor_, std::move(coroutine), [this](std::exception_ptr e) {
+    if (e) log::error("dispatcher_crashed", {{"destination", setup_.destination}});
+    if (--running_ == 0 && ended_) std::exchange(ended_, nullptr)();
+  });
+}
+
+bool Dispatcher::any_sending() const {
+  return std::any_of(lanes_.begin(), lanes_.end(), [](const auto& l) { return l->sending; });
+}
+
+void Dispatcher::close_senders() {
   for (auto& lane : lanes_) {
-    lane->timer.cancel();
+    if (lane->sending) cut_ = true;
     if (lane->sender) lane->sender->close();
+  }
+}
+
+void Dispatcher::stop(Duration drain_for, std::function<void()> ended) {
+  if (!stopping_) {
+    stopping_ = true;
+    loader_timer_.cancel();
+    size_t sending = 0;
+    for (auto& lane : lanes_) {
+      lane->timer.cancel();
+      if (lane->sending) {
+        ++sending;
+      } else if (lane->sender) {
+        lane->sender->close();
+      }
+    }
+    if (sending > 0 && drain_for > Duration::zero()) {
+      log::info(
+          "dispatcher_draining",
+          {{"destination", setup_.destination},
+           {"in_flight", sending},
+           {"drain_ms", std::chrono::duration_cast<std::chrono::milliseconds>(drain_for).count()}});
+      spawn(drain(drain_for));
+    } else {
+      close_senders();
+    }
   }
   if (!ended) return;
   if (running_ == 0) {
@@ -137,6 +167,22 @@ asio::awaitable<void> Dispatcher::load_loop() {
   }
 }
 
+asio::awaitable<void> Dispatcher::drain(Duration drain_for) {
+  if (!any_sending()) {
+    close_senders();  // they finished before this coroutine began
+    co_return;
+  }
+  drain_timer_.expires_after(drain_for);
+  auto [error] = co_await drain_timer_.async_wait(kWaitable);
+  // Cancelled: the last send in progress has finished. Expired: cut the rest short.
+  if (!error) {
+    log::warn("dispatcher_drain_expired",
+              {{"destination", setup_.destination},
+               {"effect", "sends in progress are sent again on start"}});
+  }
+  close_senders();
+}
+
 asio::awaitable<void> Dispatcher::lane_loop(size_t index) {
   Lane& lane = *lanes_[index];
   while (!stopping_) {
@@ -152,10 +198,16 @@ asio::awaitable<void> Dispatcher::lane_loop(size_t index) {
     }
     const TimePoint started = clock_.now();
     ++in_flight_;
+    lane.sending = true;
     SendOutcome outcome = co_await lane.sender->send(head);
+    lane.sending = false;
     --in_flight_;
-    // Shutting down: a failure is our own doing (the sender was closed), not an attempt.
-    if (stopping_ && outcome.kind != SendOutcome::Kind::delivered) break;
+    if (stopping_ && !any_sending()) {
+      drain_timer_.cancel();  // the last send in progress is over: the drain can end
+    }
+    // Cut short while stopping: the failure is our own doing (the sender was closed), not an
+    // attempt. A send that finished by itself during a drain is recorded like any other.
+    if (cut_ && outcome.kind != SendOutcome::Kind::delivered) break;
     bool finished = false;
     record(lane.queue.front(), outcome, started, finished);
     if (finished) {

@@ -70,12 +70,17 @@ class Dispatcher {
   // set_paused() first: start() does not touch it, so an operator's pause that lands between
   // the two is never undone.
   void start();
-  // On the executor: no new sends; the senders are closed, a send in progress ends as a
-  // failure that is not recorded (the delivery stays unfinished and is sent again on start).
-  // `ended` (if set) runs on the executor once every coroutine of this dispatcher has ended
-  // (at once when none runs): from then on it touches neither the store nor its senders, and
-  // every result it will ever submit has been submitted.
-  void stop(std::function<void()> ended = {});
+  // On the executor: no new sends. A send in progress may finish within `drain` (real time):
+  // its outcome is recorded as usual, so a subscriber that answers in time is not sent the
+  // message again after a restart or reload. Idle lanes' senders are closed at once; when
+  // `drain` has passed (or at once, with a zero drain) the rest are closed too, and a send
+  // they cut short ends as a failure that is not recorded (the delivery stays unfinished and
+  // is sent again on start: at-least-once). `ended` (if set) runs on the executor once every
+  // coroutine of this dispatcher has ended (at once when none runs): from then on it touches
+  // neither the store nor its senders, and every result it will ever submit has been
+  // submitted. Calls after the first only add nothing.
+  void stop(Duration drain, std::function<void()> ended = {});
+  void stop(std::function<void()> ended = {}) { stop(Duration::zero(), std::move(ended)); }
 
   void notify();  // new deliveries may be in the store
   void wake();    // re-read the clock (a ManualClock moved)
@@ -93,10 +98,17 @@ class Dispatcher {
     std::deque<store::PendingDelivery> queue;
     boost::asio::steady_timer timer;
     std::unique_ptr<Sender> sender;
+    bool sending = false;  // a send() is in progress
   };
 
   boost::asio::awaitable<void> load_loop();
   boost::asio::awaitable<void> lane_loop(size_t index);
+  // Stopping with sends in progress: waits until they have finished or `drain` has passed,
+  // then closes every sender.
+  boost::asio::awaitable<void> drain(Duration drain);
+  void spawn(boost::asio::awaitable<void> coroutine);  // counted in running_
+  bool any_sending() const;
+  void close_senders();
   void record(store::PendingDelivery& head, const SendOutcome& outcome, TimePoint started,
               bool& finished);
   void kick_loader();
@@ -117,6 +129,8 @@ class Dispatcher {
   size_t loaded_ = 0;    // deliveries in the lanes' queues
   bool more_ = true;     // the store may hold deliveries after the cursor
   bool stopping_ = false;
+  bool cut_ = false;  // the senders were closed while sends were in progress
+  boost::asio::steady_timer drain_timer_;
   int running_ = 0;      // coroutines still running
   std::function<void()> ended_;  // stop()'s callback, run when running_ reaches 0
   std::mt19937_64 random_{std::random_device{}()};

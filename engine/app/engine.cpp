@@ -426,7 +426,7 @@ void Engine::stop() {
     for (auto& l : impl->listeners) l->stop(impl->shutdown_grace);
     // A file in flight finishes (its commits complete, it is moved) before run() returns.
     for (auto& d : impl->directories) d->stop();
-    impl->deliveries->stop();
+    impl->deliveries->stop(impl->shutdown_grace);
     if (impl->admin_server) impl->admin_server->stop();
   });
   impl_->pruner->stop();
@@ -465,7 +465,7 @@ void on_network_thread(Engine::Impl& e, F&& f) {
 Status<> swap_deliveries(Engine::Impl& e, std::unique_ptr<delivery::DeliveryService> fresh) {
   // Stop, and wait until no send is in progress and every result has been handed to the writer.
   std::promise<void> ended;
-  asio::post(e.io, [&] { e.deliveries->stop([&ended] { ended.set_value(); }); });
+  asio::post(e.io, [&] { e.deliveries->stop(e.shutdown_grace, [&ended] { ended.set_value(); }); });
   ended.get_future().wait();
   // Those results must be in the store before the new side reads the queues, or a delivery the
   // old side completed would be sent again. The writer commits them within one transaction

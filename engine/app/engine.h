@@ -6,11 +6,12 @@
 // `irwell run` owns one; tests run one in-process (port 0, a TempDir store).
 //
 // Start order: open the store, build the dispatchers, start the writer, bind every listener (a
-// busy port fails start() with nothing left running), then start accepting and delivering. Stop order (SIGTERM, DESIGN.md "Shutdown"):
-// close the listeners (no new connections) and stop the dispatchers (a send in flight is
-// abandoned: it stays unfinished in the store and is sent again on start) -> sessions finish
-// the frames they already read (their commits complete and their ACKs are written; after
-// `shutdown_grace` stuck peers are cut off)
+// busy port fails start() with nothing left running), then start accepting and delivering. Stop
+// order (SIGTERM, DESIGN.md "Shutdown"): close the listeners (no new connections) and stop the
+// dispatchers (no new sends; a send in flight may finish and is recorded; one still unanswered
+// after `shutdown_grace` is abandoned: it stays unfinished in the store and is sent again on start)
+// -> sessions finish the frames they already read (their commits complete and their ACKs are
+// written; after `shutdown_grace` stuck peers are cut off)
 // -> the network thread ends -> the writer commits whatever is still queued and stops -> the store
 // is closed. So every ACK the engine sent is for a committed message, and nothing it committed is
 // lost by stopping.
@@ -113,7 +114,8 @@ class Engine {
   //   first delivery are routed by the new routes; with only routes, lookups or logging
   //   changed, that is all that happens;
   // - a changed `destinations` section replaces the whole delivery side: the old dispatchers
-  //   stop (a send in flight is abandoned and sent again: at-least-once, as at a restart), the
+  //   stop as at shutdown (a send in flight may finish within shutdown_grace; one cut short
+  //   is sent again: at-least-once, as at a restart), the
   //   writer commits their last results, and the new side reads the queues from the store
   //   (paused flags and retry times included). Queues are kept: a changed destination sends its
   //   queue with its new settings; a removed one's queue stays in the store, as at a restart;

@@ -134,3 +134,24 @@ TEST_CASE("a destination that cannot be built is refused before anything stops",
   REQUIRE(sub.wait_received(1));
   CHECK(sub.received() == std::vector<std::string>{"TB1"});
 }
+
+TEST_CASE("a reload awaits the answer to a send in flight, so the subscriber gets it once",
+          "[delivery]") {
+  TestSubscriber sub;
+  sub.set_reply_delay(std::chrono::milliseconds(300));
+  DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);
+  MllpTestClient feed(e.port());
+  REQUIRE(feed.connected());
+  CHECK(aa_of(feed, "RL1") == "AA");
+  REQUIRE(sub.wait_received(1));  // RL1 is in flight: the subscriber holds its answer
+  // A changed setting of the destination restarts the delivery side meanwhile.
+  REQUIRE(e.reconfigure(mllp_destination(sub.port(), "    max_attempts: 50\n"), kRouteAllToSub));
+  sub.set_reply_delay(std::chrono::milliseconds(0));
+  CHECK(aa_of(feed, "RL2") == "AA");
+  REQUIRE(sub.wait_received(2));
+  REQUIRE(e.eventually([&] { return e.state_of("RL2") == "sent"; }));
+  CHECK(sub.received() == std::vector<std::string>{"RL1", "RL2"});
+  auto d = e.deliveries_of("RL1");
+  CHECK(d[0].state == "sent");
+  CHECK(d[0].attempts == 1);
+}

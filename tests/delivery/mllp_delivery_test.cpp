@@ -192,6 +192,48 @@ TEST_CASE("queued deliveries survive a restart and go out in order", "[delivery]
   CHECK(sub.received() == ids);
 }
 
+TEST_CASE("a stop waits for the answer to a send in flight, so it is not sent again",
+          "[delivery]") {
+  TestSubscriber sub;
+  sub.set_reply_delay(std::chrono::milliseconds(300));
+  DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);  // shutdown grace 2 s
+  e.send({adt("DRAIN1")});
+  REQUIRE(sub.wait_received(1));  // in flight: the subscriber has it and holds its answer
+  e.stop();                       // planned stop (SIGTERM): the answer is awaited and recorded
+  sub.set_reply_delay(std::chrono::milliseconds(0));
+  e.start();
+  auto d = e.deliveries_of("DRAIN1");
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].state == "sent");
+  CHECK(d[0].attempts == 1);
+  REQUIRE(d[0].attempt_log.size() == 1);
+  CHECK(d[0].attempt_log[0].outcome == "sent");
+  // Nothing went out twice: the next message follows DRAIN1 directly.
+  e.send({adt("DRAIN2")});
+  REQUIRE(sub.wait_received(2));
+  REQUIRE(e.eventually([&] { return e.state_of("DRAIN2") == "sent"; }));
+  CHECK(sub.received() == std::vector<std::string>{"DRAIN1", "DRAIN2"});
+}
+
+TEST_CASE("a send unanswered when the grace ends is cut off, not counted, and sent again",
+          "[delivery]") {
+  TestSubscriber sub;
+  sub.set_mode(Mode::hang);
+  // The ACK timeout is far beyond the test's run: only the grace (2 s) can end the stop.
+  DeliveryEngine e(mllp_destination(sub.port(), "    ack_timeout: 1h\n"), kRouteAllToSub);
+  e.send({adt("CUT1")});
+  REQUIRE(sub.wait_received(1));
+  e.stop();
+  sub.set_mode(Mode::aa);
+  e.start();
+  REQUIRE(sub.wait_received(2));
+  REQUIRE(e.eventually([&] { return e.state_of("CUT1") == "sent"; }));
+  auto d = e.deliveries_of("CUT1");
+  CHECK(d[0].attempts == 1);  // the send the stop cut short is not an attempt
+  CHECK(d[0].attempt_log.size() == 1);
+  CHECK(sub.received() == std::vector<std::string>{"CUT1", "CUT1"});
+}
+
 TEST_CASE("pause holds a destination's queue, survives a restart, resume sends it",
           "[delivery]") {
   TestSubscriber sub;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -35,6 +36,8 @@ class TestSubscriber {
 
   uint16_t port() const { return port_; }
   void set_mode(Mode m) { mode_ = m; }
+  // Every answer waits this long after its message arrived (a slow subscriber); 0 = at once.
+  void set_reply_delay(std::chrono::milliseconds d) { reply_delay_ms_ = d.count(); }
 
   void up() {
     std::lock_guard lock(mu_);
@@ -134,6 +137,9 @@ class TestSubscriber {
           ::shutdown(fd, SHUT_RDWR);
           return;
         }
+        if (const auto delay = reply_delay_ms_.load(); delay > 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        }
         const char* code = mode == Mode::ae ? "AE" : mode == Mode::ar ? "AR" : "AA";
         const std::string acked = mode == Mode::wrong_id ? id + "X" : id;
         std::string ack = "MSH|^~\\&|SUB|SUBFAC|IRWELL|IRWELL|20260101000000||ACK|A" + id +
@@ -146,6 +152,7 @@ class TestSubscriber {
 
   std::atomic<Mode> mode_{Mode::aa};
   std::atomic<size_t> accepted_{0};
+  std::atomic<int64_t> reply_delay_ms_{0};
   uint16_t port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
