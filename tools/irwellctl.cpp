@@ -469,7 +469,14 @@ int main(int argc, char** argv) {
   } else if (c == "audit") {
     print_audit(j);
   } else if (c == "reload") {
-    std::cout << "reloaded\n";
+    const std::string status = field(j, "status");
+    if (status == "restarting") {
+      std::cout << "reload: restarting the engine with the new config\n";
+    } else if (status == "pending") {
+      std::cout << "reload: still running (" << field(j, "error") << ")\n";
+    } else {
+      std::cout << "reload: " << status << "\n";  // applied, unchanged
+    }
   }
   return 0;
 }

@@ -63,13 +63,23 @@ struct EngineInfo {
   std::optional<StoreWriter> store_writer;
 };
 
-// What a config reload came to: ok, or refused with diagnostics ("FILE:LINE:COL: error: ...").
+// What a config reload came to. `status` says what happened:
+//   applied     the running engine took the new config in place (connections kept);
+//   unchanged   nothing in the config changed (certificates re-read);
+//   restarting  the change needs a restart, which starts once this reply has been written;
+//   pending     still being carried out when the caller stopped waiting (see the log);
+//   refused     nothing changed: the file fails its checks (`diagnostics`, "FILE:LINE:COL:
+//               error: ...") or the engine cannot take it (`error`, e.g. a port in use);
+//   busy        another reload is restarting the engine; ask again.
+// ok is true for applied, unchanged, restarting and pending. "" = applied when ok, else refused.
 struct ReloadOutcome {
   bool ok = false;
-  std::vector<std::string> diagnostics;
-  // When ok: carries the reload out. The admin server runs it once the reply to the caller has
-  // been written, since a reload may restart the admin server itself.
-  std::function<void()> apply;
+  std::vector<std::string> diagnostics = {};
+  // When ok: run by the admin server once the reply to the caller has been written (a restart
+  // stops the admin server itself, so it waits for this).
+  std::function<void()> apply = {};
+  std::string status = {};
+  std::string error = {};
 };
 
 // The shared care record of one patient, as JSON text built by the record store.

@@ -595,14 +595,22 @@ HttpResponse ApiHandler::reload(Call& call) {
   if (!call.params.empty()) return error_response(400, "reload takes no parameters");
   auto r = backend_.reload(call.who->name);
   if (!r) return error_response(500, "reload failed: " + r.error().message);
-  if (!record_audit(call, "reload", "config", r->ok ? "applied" : "refused")) {
+  const std::string status = !r->status.empty() ? r->status : r->ok ? "applied" : "refused";
+  if (!record_audit(call, "reload", "config", status)) {
     log::warn("audit_write_failed", {{"action", "reload"}});
   }
   json::Writer w;
-  w.begin_object().key("ok").value(r->ok).key("diagnostics").begin_array();
+  w.begin_object().key("ok").value(r->ok).key("status").value(status);
+  if (!r->error.empty()) w.key("error").value(r->error);
+  w.key("diagnostics").begin_array();
   for (const auto& d : r->diagnostics) w.value(d);
   w.end_array().end_object();
-  HttpResponse out = json_response(r->ok ? 200 : 422, w.take());
+  // 200 done; 202 accepted, still to happen (a restart) or still happening; 422 the file fails
+  // its checks; 409 the engine cannot take it as it runs; 503 another reload is restarting.
+  int code = 200;
+  if (status == "restarting" || status == "pending") code = 202;
+  if (!r->ok) code = status == "busy" ? 503 : !r->diagnostics.empty() ? 422 : 409;
+  HttpResponse out = json_response(code, w.take());
   if (r->ok) out.after_write = std::move(r->apply);
   return out;
 }

@@ -293,7 +293,8 @@ class Backend final : public admin::AdminBackend {
   Result<admin::ReloadOutcome> reload(std::string_view actor) override {
     if (!e_.options.reload) return fail("this engine was not started by irwell run: no reload");
     ReloadReply r = e_.options.reload(actor);
-    return admin::ReloadOutcome{r.ok, std::move(r.diagnostics), std::move(r.apply)};
+    return admin::ReloadOutcome{r.ok, std::move(r.diagnostics), std::move(r.apply),
+                                std::move(r.status), std::move(r.error)};
   }
 
   bool may_override(std::string_view role) const override {

@@ -47,11 +47,14 @@ class RecordStore;
 
 namespace irwell::app {
 
-// What an admin reload request came to (the admin API's POST /api/v1/reload).
+// What an admin reload request came to (the admin API's POST /api/v1/reload); the fields mean
+// what admin::ReloadOutcome's do.
 struct ReloadReply {
   bool ok = false;
   std::vector<std::string> diagnostics;  // FILE:LINE:COL: error: ...
-  std::function<void()> apply;            // when ok: carry it out (after the reply is written)
+  std::function<void()> apply;           // run once the reply has been written
+  std::string status;                    // applied, unchanged, restarting, pending, refused, busy
+  std::string error;
 };
 
 struct EngineOptions {

@@ -17,13 +17,22 @@
 //                     and senders reconnect); if the new one cannot start (a port in use), the
 //                     previous config is started again. A config unchanged (routes.yaml and the
 //                     lookup CSVs it names) reloads the certificates only.
+// The admin API's POST /api/v1/reload runs the same reload on this thread (ReloadDesk) and
+// answers with what it came to: applied, unchanged, refused (with the diagnostics or the
+// reason), or restarting (answered before the restart begins).
+// The loop's thread takes the signals (sigwait); the admin API wakes it with a SIGHUP sent to
+// that thread alone.
+#include <pthread.h>
 #include <signal.h>
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
 #include <ostream>
+#include <utility>
+#include <vector>
 
 #include "engine/app/builtin_registry.h"
 #include "engine/app/commands.h"
@@ -72,27 +81,99 @@ void apply_log_level(const config::Config& c) {
   if (log::parse_level(c.logging.level, level)) log::set_level(level);
 }
 
-Result<std::unique_ptr<Engine>> start_engine(Prepared& p) {
+// The admin API's reload requests on their way to the run loop. The admin worker hands one in
+// and waits; the run loop, woken by a SIGHUP sent to its own thread, takes every request
+// waiting, reloads once (as for any SIGHUP) and answers each with what the reload came to, so
+// the caller learns whether it was applied, refused (and why) or needs a restart. A restart
+// is answered before it begins (it stops the admin server too) and waits until the replies
+// have been written.
+class ReloadDesk {
+ public:
+  struct Request {
+    std::promise<ReloadReply> answer;
+  };
+  using Requests = std::vector<std::shared_ptr<Request>>;
+
+  explicit ReloadDesk(pthread_t loop) : loop_(loop) {}
+
+  // Admin worker: hands a request in and waits up to `guard` for its answer.
+  ReloadReply ask(std::string_view actor, Duration guard) {
+    auto request = std::make_shared<Request>();
+    auto answer = request->answer.get_future();
+    {
+      std::lock_guard lock(mutex_);
+      if (state_ != State::open) return refusal(state_);
+      waiting_.push_back(request);
+    }
+    log::info("config_reload_requested", {{"actor", actor}});
+    ::pthread_kill(loop_, SIGHUP);
+    if (answer.wait_for(guard) == std::future_status::ready) return answer.get();
+    ReloadReply pending;
+    pending.ok = true;
+    pending.status = "pending";
+    pending.error = "the reload is still running; its outcome will be in the log";
+    return pending;
+  }
+
+  // Run loop: the requests waiting now (each must be answered exactly once).
+  Requests take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(waiting_, {});
+  }
+  static void answer(Requests& requests, const ReloadReply& reply) {
+    for (auto& r : requests) r->answer.set_value(reply);
+    requests.clear();
+  }
+  // Run loop: while the engine restarts (or once it stops for good), requests are answered at
+  // once, the waiting ones too.
+  void set_restarting(bool on) { set_state(on ? State::restarting : State::open); }
+  void close() { set_state(State::closed); }
+
+ private:
+  enum class State { open, restarting, closed };
+  static ReloadReply refusal(State s) {
+    ReloadReply r;
+    r.status = s == State::restarting ? "busy" : "refused";
+    r.error = s == State::restarting ? "the engine is restarting for another reload; ask again"
+                                     : "the engine is stopping";
+    return r;
+  }
+  void set_state(State s) {
+    Requests left;
+    {
+      std::lock_guard lock(mutex_);
+      state_ = s;
+      if (s != State::open) left = std::exchange(waiting_, {});
+    }
+    answer(left, refusal(s));
+  }
+
+  const pthread_t loop_;
+  std::mutex mutex_;
+  State state_ = State::open;  // guarded by mutex_
+  Requests waiting_;           // guarded by mutex_
+};
+
+// How long an admin reload request waits for its answer before replying "pending".
+constexpr auto kReloadAnswerGuard = std::chrono::seconds(60);
+// How long a restart waits for the replies announcing it to be written.
+constexpr auto kReplyWrittenGuard = std::chrono::seconds(5);
+
+Result<std::unique_ptr<Engine>> start_engine(Prepared& p, ReloadDesk& desk) {
   apply_log_level(p.config);
   EngineOptions options;
   options.router = std::move(p.router);
   options.version = IRWELL_VERSION;
-  // The admin API's reload: check the file now and answer with the result; when it is good,
-  // the run loop below reloads it exactly as for SIGHUP. The signal is raised once the HTTP
-  // reply has been written (ReloadReply::apply), since a restart stops the admin server too.
-  options.reload = [file = p.config.file.string()](std::string_view actor) {
-    ReloadReply reply;
-    auto next = prepare(file);
-    if (!next) {
-      for (const config::Diagnostic& d : next.error()) reply.diagnostics.push_back(d.to_string());
-      return reply;
-    }
-    reply.ok = true;
-    log::info("config_reload_requested", {{"actor", actor}});
-    reply.apply = [] { ::kill(::getpid(), SIGHUP); };
-    return reply;
-  };
+  options.reload = [&desk](std::string_view actor) { return desk.ask(actor, kReloadAnswerGuard); };
   return Engine::start(p.config, std::move(options));
+}
+
+ReloadReply reload_reply(bool ok, std::string status, std::string error = {}) {
+  ReloadReply r;
+  r.ok = ok;
+  r.status = std::move(status);
+  r.error = std::move(error);
+  return r;
 }
 
 }  // namespace
@@ -130,7 +211,8 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, &previous);
 
-  auto started = start_engine(current);
+  ReloadDesk desk(pthread_self());
+  auto started = start_engine(current, desk);
   if (!started) {
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     err << "irwell run: " << started.error().message << "\n";
@@ -145,13 +227,20 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       log::info("signal_received", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
       break;
     }
-    // SIGHUP: reload. The file is checked again even when its text is unchanged: a lookup CSV
-    // beside it may have been edited.
+    // SIGHUP (from outside, or from the admin API for the requests waiting): reload. The file
+    // is checked again even when its text is unchanged: a lookup CSV beside it may have been
+    // edited.
+    ReloadDesk::Requests requests = desk.take();
     auto next = prepare(file);
     if (!next) {
-      for (const config::Diagnostic& d : next.error()) err << d.to_string() << "\n";
+      ReloadReply refused = reload_reply(false, "refused");
+      for (const config::Diagnostic& d : next.error()) {
+        err << d.to_string() << "\n";
+        refused.diagnostics.push_back(d.to_string());
+      }
       err.flush();
       log::error("config_reload_refused", {{"file", file}, {"problems", next.error().size()}});
+      ReloadDesk::answer(requests, refused);
       continue;
     }
     const std::vector<std::string> changed = config::changed_sections(current.config, next->config);
@@ -160,6 +249,7 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
       // Reload them in place: established connections keep theirs, nothing restarts.
       engine->reload_tls(current.config);
       log::info("config_unchanged", {{"file", file}});
+      ReloadDesk::answer(requests, reload_reply(true, "unchanged"));
       continue;
     }
     // Only sections the running engine can take in place changed: restart only what changed
@@ -174,6 +264,7 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
         engine->reload_tls(next->config);
         current = std::move(next).value();  // its router now belongs to the engine
         log::info("config_reloaded", {{"file", file}, {"restarted", false}});
+        ReloadDesk::answer(requests, reload_reply(true, "applied"));
         continue;
       }
       using Kind = Engine::ReconfigureFailure::Kind;
@@ -182,6 +273,7 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
         // stays, as for a file that fails its checks.
         apply_log_level(current.config);
         log::error("config_reload_failed", {{"file", file}, {"error", done.error().message}});
+        ReloadDesk::answer(requests, reload_reply(false, "refused", done.error().message));
         continue;
       }
       log::warn("config_reload_needs_restart", {{"file", file}, {"reason", done.error().message}});
@@ -189,6 +281,7 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
         auto rebuilt = pipeline::build_router(next->config, registry());
         if (!rebuilt) {  // it was built from this config a moment ago; never start unrouted
           log::error("config_reload_failed", {{"file", file}, {"error", "cannot rebuild routes"}});
+          ReloadDesk::answer(requests, reload_reply(false, "refused", "cannot rebuild routes"));
           continue;
         }
         next->router = std::move(rebuilt).value();
@@ -197,13 +290,27 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
     std::string sections;
     for (const std::string& s : changed) sections += (sections.empty() ? "" : ",") + s;
     log::info("config_reloading", {{"file", file}, {"changed", sections}});
+    // The restart stops the admin server: tell the callers first, and let the replies go out.
+    desk.set_restarting(true);
+    std::vector<std::future<void>> written;
+    for (auto& r : requests) {
+      auto sent = std::make_shared<std::promise<void>>();
+      written.push_back(sent->get_future());
+      ReloadReply restarting = reload_reply(true, "restarting");
+      restarting.apply = [sent] { sent->set_value(); };
+      r->answer.set_value(std::move(restarting));
+    }
+    requests.clear();
+    const auto replies_due = std::chrono::steady_clock::now() + kReplyWrittenGuard;
+    for (auto& w : written) w.wait_until(replies_due);
     engine->stop();
     engine.reset();
-    auto fresh = start_engine(next.value());
+    auto fresh = start_engine(next.value(), desk);
     if (fresh) {
       engine = std::move(fresh).value();
       current = std::move(next).value();  // its router now belongs to the engine
       log::info("config_reloaded", {{"file", file}, {"restarted", true}});
+      desk.set_restarting(false);
       continue;
     }
     log::error("config_reload_failed", {{"file", file}, {"error", fresh.error().message}});
@@ -211,15 +318,18 @@ int run_command(const Args& args, std::ostream& out, std::ostream& err) {
     if (auto rebuilt = pipeline::build_router(current.config, registry())) {
       current.router = std::move(rebuilt).value();
     }
-    auto again = start_engine(current);
+    auto again = start_engine(current, desk);
     if (!again) {
       err << "irwell run: cannot restart with the previous config: " << again.error().message
           << "\n";
+      desk.close();
       pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       return 1;
     }
     engine = std::move(again).value();
+    desk.set_restarting(false);
   }
+  desk.close();
   engine->stop();
   engine.reset();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);

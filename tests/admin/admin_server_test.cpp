@@ -444,22 +444,36 @@ TEST_CASE("admin: the audit log is queryable by actor and action, newest first",
   CHECK(s.get("/api/v1/audit?who=ada", "operator-token").status == 400);
 }
 
-TEST_CASE("admin: reload reports ok or the diagnostics, and is audited", "[admin]") {
+TEST_CASE("admin: reload reports what it came to, and is audited", "[admin]") {
   TestServer s;
   auto ok = s.post("/api/v1/reload", "admin-token");
   CHECK(ok.status == 200);
   CHECK(parse(ok).at("ok") == true);
-  s.backend.set_reload({false, {"routes.yaml:3:5: error: unknown key \"prot\""}, {}});
+  CHECK(parse(ok).at("status") == "applied");
+  s.backend.set_reload(
+      {.ok = false, .diagnostics = {"routes.yaml:3:5: error: unknown key \"prot\""}});
   auto bad = s.post("/api/v1/reload", "admin-token");
   CHECK(bad.status == 422);
   auto j = parse(bad);
   CHECK(j.at("ok") == false);
+  CHECK(j.at("status") == "refused");
   CHECK(j.at("diagnostics").as_array().at(0) == "routes.yaml:3:5: error: unknown key \"prot\"");
+  // A good file the running engine cannot take (a port in use): 409 with the reason.
+  s.backend.set_reload({.ok = false, .status = "refused", .error = "port 2576 is in use"});
+  auto taken = s.post("/api/v1/reload", "admin-token");
+  CHECK(taken.status == 409);
+  CHECK(parse(taken).at("error") == "port 2576 is in use");
+  // A restart is accepted (202) and happens after the reply; another reload meanwhile: 503.
+  s.backend.set_reload({.ok = true, .status = "restarting"});
+  CHECK(s.post("/api/v1/reload", "admin-token").status == 202);
+  s.backend.set_reload({.ok = false, .status = "busy", .error = "restarting"});
+  CHECK(s.post("/api/v1/reload", "admin-token").status == 503);
   auto audits = s.backend.fake_store().audits();
-  REQUIRE(audits.size() == 2);
+  REQUIRE(audits.size() == 5);
   CHECK(audits[1].action == "reload");
   CHECK(audits[1].detail == "refused");
-  CHECK(s.backend.reloads() == 2);
+  CHECK(audits[3].detail == "restarting");
+  CHECK(s.backend.reloads() == 5);
 }
 
 TEST_CASE("admin: an accepted reload is carried out once its reply is written", "[admin]") {
@@ -467,14 +481,15 @@ TEST_CASE("admin: an accepted reload is carried out once its reply is written", 
   std::promise<void> applied;
   auto done = applied.get_future();
   std::atomic<int> applies{0};
-  s.backend.set_reload({true, {}, [&] {
+  s.backend.set_reload({.ok = true, .apply = [&] {
                           if (applies++ == 0) applied.set_value();
                         }});
   auto ok = s.post("/api/v1/reload", "admin-token");
   CHECK(ok.status == 200);
   REQUIRE(done.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   // A refused one is not carried out.
-  s.backend.set_reload({false, {"routes.yaml:1:1: error: x"}, [&] { ++applies; }});
+  s.backend.set_reload(
+      {.ok = false, .diagnostics = {"routes.yaml:1:1: error: x"}, .apply = [&] { ++applies; }});
   CHECK(s.post("/api/v1/reload", "admin-token").status == 422);
   CHECK(s.post("/api/v1/reload", "viewer-token").status == 403);
   CHECK(applies == 1);

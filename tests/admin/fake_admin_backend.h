@@ -353,7 +353,7 @@ class FakeAdminBackend final : public admin::AdminBackend {
   std::vector<admin::SourceStatus> sources_;
   std::vector<admin::RouteStatus> routes_;
   std::vector<admin::NamedHistogram> ack_, delivery_latency_;
-  admin::ReloadOutcome reload_{true, {}, {}};
+  admin::ReloadOutcome reload_{.ok = true};
   std::map<std::string, admin::PatientRecord> patients_;
   int reloads_ = 0;
   bool last_include_withheld_ = false;

@@ -98,10 +98,19 @@ TEST_CASE("irwellctl: exit codes", "[admin][irwellctl]") {
   CHECK(irwellctl({"--url", url, "--token", "operator-token", "show", "999"}).rc == 5);
   CHECK(irwellctl({"--url", url, "--token", "operator-token", "pause", "nowhere"}).rc == 5);
   CHECK(irwellctl({"--url", url, "--token", "viewer-token", "search", "--status", "lost"}).rc == 1);
-  s.backend.set_reload({false, {"routes.yaml:3:5: error: unknown key"}, {}});
+  s.backend.set_reload({.ok = false, .diagnostics = {"routes.yaml:3:5: error: unknown key"}});
   auto reload = irwellctl({"--url", url, "--token", "admin-token", "reload"});
   CHECK(reload.rc == 1);
   CHECK(reload.err.find("routes.yaml:3:5: error: unknown key") != std::string::npos);
+  s.backend.set_reload(
+      {.ok = false, .status = "refused", .error = "source lab_in: port 2576 is in use"});
+  auto taken = irwellctl({"--url", url, "--token", "admin-token", "reload"});
+  CHECK(taken.rc == 1);
+  CHECK(taken.err.find("HTTP 409: source lab_in: port 2576 is in use") != std::string::npos);
+  s.backend.set_reload({.ok = true, .status = "applied"});
+  auto applied = irwellctl({"--url", url, "--token", "admin-token", "reload"});
+  CHECK(applied.rc == 0);
+  CHECK(applied.out == "reload: applied\n");
 
   CHECK(irwellctl({"frobnicate"}).rc == 2);
   CHECK(irwellctl({"show"}).rc == 2);

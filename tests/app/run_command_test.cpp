@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/admin/admin_client.h"
 #include "engine/app/commands.h"
 #include "engine/store/sqlite_store.h"
 #include "tests/channels/mllp_test_client.h"
@@ -35,6 +36,28 @@ uint16_t some_free_port() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
+
+// A loopback port held by a listening socket of the test's own (a port "something else"
+// holds), until release() or the end of the scope.
+struct HeldPort {
+  HeldPort() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd, 1) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ~HeldPort() { release(); }
+  void release() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  uint16_t port = 0;
+};
 
 // One MLLP source (with `extra` settings), messages of `type` routed to a file destination.
 std::string config_text(const std::string& data_dir, int port, const std::string& extra = "",
@@ -323,20 +346,14 @@ TEST_CASE_METHOD(RunSetup, "run: a reload that changes one source restarts that 
   CHECK(ack_code(pas, "TWO00005") == "AA");
 
   // A new source on a port something else holds refuses the reload; nothing stops.
-  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(holder, 1) == 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len);
-  testing::write_file(file, config_text(data, 0,
-                                        "  lab_in:\n    type: mllp\n    port: " +
-                                            std::to_string(ntohs(addr.sin_port)) + "\n"));
+  HeldPort held;
+  testing::write_file(
+      file,
+      config_text(data, 0,
+                  "  lab_in:\n    type: mllp\n    port: " + std::to_string(held.port) + "\n"));
   run.signal(SIGHUP);
   REQUIRE(logs.wait_for("config_reload_failed"));
-  ::close(holder);
+  held.release();
   CHECK(logs.count("config_reload_failed", "cannot listen") == 1);
   CHECK(ack_code(pas, "TWO00006") == "AA");
 
@@ -392,4 +409,95 @@ TEST_CASE_METHOD(RunSetup,
   };
   CHECK_THAT(payload_of("CSV00001"), Catch::Contains("PV1|1|I|NORTH-1"));
   CHECK_THAT(payload_of("CSV00002"), Catch::Contains("PV1|1|I|SOUTH-1"));
+}
+
+namespace {
+
+// The admin API's port from the latest admin_started line.
+uint16_t admin_port(LogWatcher& logs) {
+  uint16_t port = 0;
+  for (const std::string& line : logs.lines()) {
+    if (line.find("event=admin_started") == std::string::npos) continue;
+    if (auto at = line.find(" port="); at != std::string::npos) {
+      port = static_cast<uint16_t>(std::stoi(line.substr(at + 6)));
+    }
+  }
+  return port;
+}
+
+// config_text with the admin API on (port 0, one admin token, and `more_tokens`).
+std::string with_admin(std::string text, const std::string& more_tokens = "") {
+  const std::string off = "admin:\n  enabled: false\n";
+  const auto at = text.find(off);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, off.size(),
+                      "admin:\n  bind: 127.0.0.1\n  port: 0\n  tokens:\n"
+                      "    ops: {role: admin, token: run-test-admin-token}\n" +
+                          more_tokens);
+}
+
+admin::AdminReply post_reload(LogWatcher& logs) {
+  admin::AdminUrl url;
+  url.port = std::to_string(admin_port(logs));
+  auto reply = admin::admin_request(url, "POST", "/api/v1/reload", "run-test-admin-token");
+  REQUIRE(reply);
+  return *reply;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(RunSetup, "run: POST /api/v1/reload answers with what the reload came to") {
+  testing::write_file(file, with_admin(config_text(data, 0)));
+  RunningCommand run(file);
+  REQUIRE(logs.wait_for("admin_started"));
+  MllpTestClient pas(started_port(logs, "pas_in"));
+  CHECK(ack_code(pas, "API00001") == "AA");
+
+  // Nothing changed.
+  auto unchanged = post_reload(logs);
+  CHECK(unchanged.status == 200);
+  CHECK_THAT(unchanged.body, Catch::Contains("\"status\":\"unchanged\""));
+
+  // A file that fails its checks: 422 with FILE:LINE:COL diagnostics; the engine runs on.
+  testing::write_file(file, with_admin(config_text(data, 0, "    prot: 1\n")));
+  auto bad = post_reload(logs);
+  CHECK(bad.status == 422);
+  CHECK_THAT(bad.body, Catch::Contains("\"status\":\"refused\""));
+  CHECK_THAT(bad.body, Catch::Contains("routes.yaml:"));
+  CHECK_THAT(bad.body, Catch::Contains("prot"));
+
+  // Routes changed: applied in place, on the same connection.
+  testing::write_file(file, with_admin(config_text(data, 0, "", "ADT^*")));
+  auto applied = post_reload(logs);
+  CHECK(applied.status == 200);
+  CHECK_THAT(applied.body, Catch::Contains("\"status\":\"applied\""));
+  CHECK(logs.count("config_reloaded", "restarted=0") == 1);
+  CHECK(ack_code(pas, "API00002") == "AA");
+
+  // A new source on a port something else holds: 409 with the reason; nothing changed.
+  HeldPort held;
+  testing::write_file(
+      file, with_admin(config_text(
+                data, 0, "  lab_in:\n    type: mllp\n    port: " + std::to_string(held.port) + "\n",
+                "ADT^*")));
+  auto taken = post_reload(logs);
+  held.release();
+  CHECK(taken.status == 409);
+  CHECK_THAT(taken.body, Catch::Contains("\"ok\":false"));
+  CHECK_THAT(taken.body, Catch::Contains("cannot listen"));
+  CHECK(ack_code(pas, "API00003") == "AA");
+
+  // The admin section changed: a restart, announced (202) before it begins.
+  testing::write_file(file, with_admin(config_text(data, 0, "", "ADT^*"),
+                                       "    viewer: {role: viewer, token: run-test-view-token}\n"));
+  auto restarting = post_reload(logs);
+  CHECK(restarting.status == 202);
+  CHECK_THAT(restarting.body, Catch::Contains("\"status\":\"restarting\""));
+  REQUIRE(logs.wait_for("config_reloaded", 2));
+  CHECK(logs.count("config_reloaded", "restarted=1") == 1);
+  REQUIRE(logs.wait_for("admin_started", 2));
+  CHECK(post_reload(logs).status == 200);  // the new admin API answers: unchanged
+
+  CHECK(run.stop() == 0);
+  CHECK(stored("").size() == 3);
 }
