@@ -35,13 +35,15 @@ DeliveryService::DeliveryService(asio::io_context& io, store::MessageStore& stor
 DeliveryService::~DeliveryService() {
   // Normally stop() ran on the executor; if not, a coroutine resumed later finds this flag.
   for (const auto& b : batch_closers_) b->stopping = true;
-  pool_.stop();
+  // The pool is joined by its last owner (a successor may share it).
 }
 
 Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
     asio::io_context& io, const config::Config& config, store::MessageStore& store,
-    store::CommitQueue& commits, const Clock& clock, ExtraSenderFactory extra) {
+    store::CommitQueue& commits, const Clock& clock, ExtraSenderFactory extra,
+    std::shared_ptr<BlockingPool> pool) {
   std::unique_ptr<DeliveryService> service(new DeliveryService(io, store, clock));
+  service->pool_ = pool ? std::move(pool) : std::make_shared<BlockingPool>(2);
   asio::any_io_executor ex = io.get_executor();
   for (const config::DestinationConfig& d : config.destinations) {
     Dispatcher::SenderFactory make;
@@ -54,7 +56,7 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
       }
       make = [ex, o = std::move(*options)] { return std::make_unique<MllpSender>(ex, o); };
     } else if (d.type == "file") {
-      BlockingPool* pool = &service->pool_;
+      BlockingPool* pool = service->pool_.get();
       FileSenderOptions options = FileSenderOptions::from(d, clock);
       if (options.batch) {
         service->batch_closers_.push_back(
@@ -70,7 +72,7 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
       }
       make = [ex, o = std::move(*options)] { return std::make_unique<HttpSender>(ex, o); };
     } else if (extra) {
-      make = extra(d, ex, service->pool_);
+      make = extra(d, ex, *service->pool_);
     }
     if (!make) {
       // Its deliveries stay queued (visible, replayable) until a build that serves the type.
@@ -85,7 +87,7 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(
       setup.lanes = static_cast<int>(std::max<long long>(1, it->second.integer));
     }
     service->dispatchers_.push_back(std::make_unique<Dispatcher>(
-        ex, service->pool_, store, commits, clock, std::move(setup), std::move(make)));
+        ex, *service->pool_, store, commits, clock, std::move(setup), std::move(make)));
   }
   return service;
 }
@@ -100,6 +102,7 @@ Status<> DeliveryService::start() {
   auto paused = store_.paused_destinations();
   if (!paused) return fail(paused.error());
   for (auto& d : dispatchers_) {
+    if (adopted_.contains(d.get())) continue;
     const bool is_paused =
         std::find(paused->begin(), paused->end(), d->destination()) != paused->end();
     d->set_paused(is_paused);  // visible to status() at once, before the executor starts it
@@ -107,7 +110,7 @@ Status<> DeliveryService::start() {
   }
   for (const auto& b : batch_closers_) {
     asio::post(io_, [this, b] {
-      if (b->stopping) return;  // stopped before this ran
+      if (b->stopping || b->running) return;  // stopped before this ran, or adopted running
       b->running = true;
       asio::co_spawn(io_, close_batches_on_time(b, pool_, clock_), [b](std::exception_ptr) {
         b->running = false;
@@ -119,19 +122,26 @@ Status<> DeliveryService::start() {
 }
 
 asio::awaitable<void> DeliveryService::close_batches_on_time(std::shared_ptr<BatchCloser> b,
-                                                             BlockingPool& pool,
+                                                             std::shared_ptr<BlockingPool> pool,
                                                              const Clock& clock) {
   while (!b->stopping) {
-    // On the pool (disk work), not awaited: the batch's own mutex orders it with the lanes'
-    // appends. The first pass also recovers batch files a crash left behind.
-    pool.post([b] {
-      if (std::string problem = b->batch->finish_if_due(); !problem.empty()) {
-        log::warn("file_batch_not_finished", {{"destination", b->destination}, {"error", problem}});
+    // On the pool (disk work), awaited, so that once this coroutine has ended no pass of it is
+    // left to run (a replacement's batch of the same destination may start then). The batch's
+    // own mutex orders it with the lanes' appends. The first pass also recovers batch files a
+    // crash left behind.
+    // (A raw pointer, kept alive by `b`: GCC 12 destroys a temporary in a co_await expression
+    // twice, so the lambda must not own anything.)
+    co_await pool->offload([closer = b.get()] {
+      if (std::string problem = closer->batch->finish_if_due(); !problem.empty()) {
+        log::warn("file_batch_not_finished",
+                  {{"destination", closer->destination}, {"error", problem}});
       }
-      std::lock_guard lock(b->passes->mutex);
-      ++b->passes->n;
-      b->passes->passed.notify_all();
+      std::lock_guard lock(closer->passes->mutex);
+      ++closer->passes->n;
+      closer->passes->passed.notify_all();
+      return true;
     });
+    if (b->stopping) break;
     // Just past the boundary (by the injected clock); wake_all() and stop() cut the wait short.
     const TimePoint now = clock.now();
     const Duration left = b->batch->next_period_start(now) - now + std::chrono::milliseconds(20);
@@ -151,7 +161,8 @@ uint64_t DeliveryService::wait_batch_pass(uint64_t seen, Duration guard) const {
   return batch_passes_->n;
 }
 
-void DeliveryService::stop(Duration drain, std::function<void()> stopped) {
+void DeliveryService::stop(Duration drain, std::function<void()> stopped,
+                           const std::set<std::string>& keep) {
   // One share per coroutine still running, plus this call's own (so `stopped` runs exactly
   // once, after the last of them, or here when none runs).
   struct Countdown {
@@ -164,6 +175,7 @@ void DeliveryService::stop(Duration drain, std::function<void()> stopped) {
     if (--countdown->left == 0 && countdown->done) countdown->done();
   };
   for (const auto& b : batch_closers_) {
+    if (keep.contains(b->destination)) continue;
     b->stopping = true;
     b->timer.cancel();
     if (b->running) {
@@ -172,10 +184,38 @@ void DeliveryService::stop(Duration drain, std::function<void()> stopped) {
     }
   }
   for (auto& d : dispatchers_) {
+    if (keep.contains(d->destination())) continue;
     ++countdown->left;
     d->stop(drain, one_ended);
   }
   one_ended();
+}
+
+void DeliveryService::adopt(DeliveryService& previous, const std::set<std::string>& keep) {
+  // One count of batch passes for the kept timers and the new ones (the new ones are not
+  // running yet; the kept ones count there already).
+  batch_passes_ = previous.batch_passes_;
+  for (auto& b : batch_closers_) b->passes = batch_passes_;
+  for (auto& mine : dispatchers_) {
+    const std::string name = mine->destination();
+    if (!keep.contains(name)) continue;
+    auto theirs = std::find_if(previous.dispatchers_.begin(), previous.dispatchers_.end(),
+                               [&](const auto& d) { return d->destination() == name; });
+    if (theirs == previous.dispatchers_.end()) continue;  // not served there: start ours
+    // Ours was never started; it goes with `previous` (destroyed on the executor).
+    std::swap(mine, *theirs);
+    adopted_.insert(mine.get());
+    if (auto slot = previous.tls_slots_.find(name); slot != previous.tls_slots_.end()) {
+      tls_slots_[name] = slot->second;  // the one its senders read
+    }
+  }
+  for (auto& mine : batch_closers_) {
+    if (!keep.contains(mine->destination)) continue;
+    auto theirs = std::find_if(previous.batch_closers_.begin(), previous.batch_closers_.end(),
+                               [&](const auto& b) { return b->destination == mine->destination; });
+    if (theirs == previous.batch_closers_.end()) continue;
+    std::swap(mine, *theirs);  // the running one, with the batch its adopted sender appends to
+  }
 }
 
 Status<> DeliveryService::reload_tls(const config::Config& config) {

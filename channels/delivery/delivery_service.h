@@ -9,8 +9,11 @@
 // or while it runs) reads the paused flags and starts the dispatchers on the executor. stop()
 // must be called on the executor; the dispatchers' coroutines end soon after, and the
 // io_context's run() can return. A service can be replaced while the engine runs (a reload that
-// changes destinations): stop the old one with a `stopped` callback, let the CommitQueue commit
-// its last results, destroy it on the executor, then start the new one.
+// changes destinations): build the new one on the old one's blocking pool, stop the old one's
+// changed and removed destinations with a `stopped` callback (keep the rest running), let the
+// CommitQueue commit their last results, move the kept destinations' running dispatchers into
+// the new service (adopt), destroy the old one on the executor, then start the new one: a
+// destination whose settings did not change never stops.
 // DeliveryControl's methods are thread-safe (store calls plus posts to the executor).
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,11 +48,15 @@ using ExtraSenderFactory = std::function<Dispatcher::SenderFactory(
 
 class DeliveryService final : public DeliveryControl {
  public:
+  // `pool`: the blocking pool to share (a replacement takes its predecessor's, which the
+  // dispatchers it adopts use); nullptr makes a new one.
   static Result<std::unique_ptr<DeliveryService>> create(
       boost::asio::io_context& io, const config::Config& config, store::MessageStore& store,
-      store::CommitQueue& commits, const Clock& clock, ExtraSenderFactory extra = {});
+      store::CommitQueue& commits, const Clock& clock, ExtraSenderFactory extra = {},
+      std::shared_ptr<BlockingPool> pool = nullptr);
   ~DeliveryService() override;
 
+  // Starts every dispatcher and batch timer not adopted (adopted ones are running already).
   Status<> start();
   // On the executor. No new sends; a send in progress may finish within `drain` and is then
   // recorded (Dispatcher::stop), so a planned stop or reload sends nothing twice to a
@@ -56,8 +64,18 @@ class DeliveryService final : public DeliveryControl {
   // dispatcher and batch timer has ended: no send is in progress any more and every delivery
   // result has been handed to the CommitQueue. Only then may the service be destroyed while
   // the executor runs.
-  void stop(Duration drain, std::function<void()> stopped = {});
+  // The destinations named in `keep` are left running (for adopt()); `stopped` then covers the
+  // others only.
+  void stop(Duration drain, std::function<void()> stopped = {},
+            const std::set<std::string>& keep = {});
   void stop(std::function<void()> stopped = {}) { stop(Duration::zero(), std::move(stopped)); }
+  // Before start(), with both services' users shut out (the engine's exclusive lock): takes
+  // over `previous`'s running dispatcher, TLS slot and batch timer of each destination in
+  // `keep`, in place of the ones built here, which `previous` gets instead. `previous` was
+  // created on the same pool and stop()ped with the same `keep`; it is destroyed on the
+  // executor afterwards, holding only stopped or never started parts.
+  void adopt(DeliveryService& previous, const std::set<std::string>& keep);
+  std::shared_ptr<BlockingPool> pool() const { return pool_; }
   // The CommitQueue's on_queued: these destinations got new deliveries (any thread).
   void notify_queued(const std::vector<std::string>& destinations);
   void wake_all();
@@ -93,8 +111,9 @@ class DeliveryService final : public DeliveryControl {
   boost::asio::io_context& io_;
   store::MessageStore& store_;
   const Clock& clock_;
-  BlockingPool pool_{2};
+  std::shared_ptr<BlockingPool> pool_;
   std::vector<std::unique_ptr<Dispatcher>> dispatchers_;
+  std::set<const Dispatcher*> adopted_;  // running before start(): not started again
   std::map<std::string, std::shared_ptr<TlsSlot>> tls_slots_;  // mllp destinations with TLS
   // File destinations in batch mode: each batch is finished just after its period ends.
   // Shared with its coroutine, which never touches the service itself.
@@ -117,7 +136,8 @@ class DeliveryService final : public DeliveryControl {
   };
   std::shared_ptr<PassCounter> batch_passes_ = std::make_shared<PassCounter>();
   static boost::asio::awaitable<void> close_batches_on_time(std::shared_ptr<BatchCloser> b,
-                                                            BlockingPool& pool, const Clock& clock);
+                                                            std::shared_ptr<BlockingPool> pool,
+                                                            const Clock& clock);
   std::vector<std::shared_ptr<BatchCloser>> batch_closers_;
 };
 

@@ -8,7 +8,9 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -461,12 +463,17 @@ void on_network_thread(Engine::Impl& e, F&& f) {
   done.get_future().wait();
 }
 
-// Stops the running delivery side, waits for its last coroutine and its last results, and puts
-// `fresh` in its place, started.
-Status<> swap_deliveries(Engine::Impl& e, std::unique_ptr<delivery::DeliveryService> fresh) {
+// Stops the running delivery side's destinations that are not in `keep`, waits for their last
+// coroutines and their last results, and puts `fresh` in its place, started, with the running
+// dispatchers of the destinations in `keep` moved into it: those never stop.
+Status<> swap_deliveries(Engine::Impl& e, std::unique_ptr<delivery::DeliveryService> fresh,
+                         const std::set<std::string>& keep) {
   // Stop, and wait until no send is in progress and every result has been handed to the writer.
   std::promise<void> ended;
-  asio::post(e.io, [&] { e.deliveries->stop(e.shutdown_grace, [&ended] { ended.set_value(); }); });
+  asio::post(e.io, [&] {
+    e.deliveries->stop(
+        e.shutdown_grace, [&ended] { ended.set_value(); }, keep);
+  });
   ended.get_future().wait();
   // Those results must be in the store before the new side reads the queues, or a delivery the
   // old side completed would be sent again. The writer commits them within one transaction
@@ -480,11 +487,12 @@ Status<> swap_deliveries(Engine::Impl& e, std::unique_ptr<delivery::DeliveryServ
   std::unique_ptr<delivery::DeliveryService> old;
   {
     std::unique_lock lock(e.deliveries_mutex);
+    fresh->adopt(*e.deliveries, keep);
     old = std::exchange(e.deliveries, std::move(fresh));
   }
   // The old side goes on the network thread, after every handler already posted for it
-  // (notifications, wake-ups); its blocking pool is joined before the new side starts, so a
-  // file batch is never finished by both.
+  // (notifications, wake-ups). Its stopped batch timers awaited their last pass, so a file
+  // batch is never finished by both sides.
   on_network_thread(e, [&] { old.reset(); });
   return e.deliveries->start();
 }
@@ -553,13 +561,24 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
   const bool destinations_changed =
       !config::same_channels(e.config.destinations, config.destinations);
   std::unique_ptr<delivery::DeliveryService> fresh;
+  std::set<std::string> kept;  // destinations whose settings are the same: they keep running
+  std::string restarted;       // the others, for the log
+  for (const config::DestinationConfig& d : config.destinations) {
+    const config::DestinationConfig* was = e.config.find_destination(d.name);
+    if (was && config::same_settings(d, *was)) {
+      kept.insert(d.name);
+    } else {
+      restarted += (restarted.empty() ? "" : ",") + d.name;
+    }
+  }
   if (destinations_changed) {
-    // Built on the network thread (its timers and sockets belong there); it neither connects
-    // nor reads the store until start().
+    // Built on the network thread (its timers and sockets belong there), on the running side's
+    // blocking pool (the dispatchers it adopts use it); it neither connects nor reads the store
+    // until start().
     std::string error;
     on_network_thread(e, [&] {
       auto created = delivery::DeliveryService::create(e.io, config, *e.store, *e.commits, *e.clock,
-                                                       record_senders(e));
+                                                       record_senders(e), e.deliveries->pool());
       if (created) {
         fresh = std::move(created).value();
       } else {
@@ -580,11 +599,13 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
 
   // 3. The delivery side.
   if (destinations_changed) {
-    if (auto s = swap_deliveries(e, std::move(fresh)); !s) {
+    if (auto s = swap_deliveries(e, std::move(fresh), kept); !s) {
       log::error("delivery_start_failed", {{"error", s.error().message}});
       return broken("cannot start delivery: " + s.error().message);
     }
-    log::info("deliveries_restarted", {{"destinations", config.destinations.size()}});
+    log::info("deliveries_restarted", {{"destinations", config.destinations.size()},
+                                       {"restarted", restarted},
+                                       {"kept", kept.size()}});
   }
 
   // 4. The sources that leave stop as at shutdown; their objects go once their sessions ended.

@@ -116,12 +116,14 @@ class Engine {
   //   and dispatchers untouched), so a new source's first message and a new destination's
   //   first delivery are routed by the new routes; with only routes, lookups or logging
   //   changed, that is all that happens;
-  // - a changed `destinations` section replaces the whole delivery side: the old dispatchers
-  //   stop as at shutdown (a send in flight may finish within shutdown_grace; one cut short
-  //   is sent again: at-least-once, as at a restart), the
-  //   writer commits their last results, and the new side reads the queues from the store
-  //   (paused flags and retry times included). Queues are kept: a changed destination sends its
-  //   queue with its new settings; a removed one's queue stays in the store, as at a restart;
+  // - a changed `destinations` section replaces the delivery side, keeping each destination
+  //   whose settings are the same running in it (DeliveryService::adopt: its connections,
+  //   in-flight send and counters untouched). The dispatchers of changed and removed ones stop
+  //   as at shutdown (a send in flight may finish within shutdown_grace; one cut short is sent
+  //   again: at-least-once, as at a restart), the writer commits their last results, and the
+  //   new ones read their queues from the store (paused flags and retry times included).
+  //   Queues are kept: a changed destination sends its queue with its new settings; a removed
+  //   one's queue stays in the store, as at a restart;
   // - each MLLP source that was removed or whose settings changed stops as at shutdown (its
   //   sessions finish the messages they read, ACKs written, within shutdown_grace; then its
   //   connections close), and each new or changed one starts. Every other listener and its

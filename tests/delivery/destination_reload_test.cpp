@@ -155,3 +155,51 @@ TEST_CASE("a reload awaits the answer to a send in flight, so the subscriber get
   CHECK(d[0].state == "sent");
   CHECK(d[0].attempts == 1);
 }
+
+TEST_CASE("a reload restarts only the destination that changed; the others keep running",
+          "[delivery]") {
+  TestSubscriber steady, moved, moved_to;
+  LogWatcher logs;
+  auto destinations = [](uint16_t steady_port, uint16_t moving_port) {
+    return fmt::format(
+        "  steady:\n    type: mllp\n    host: 127.0.0.1\n    port: {}\n"
+        "  moving:\n    type: mllp\n    host: 127.0.0.1\n    port: {}\n",
+        steady_port, moving_port);
+  };
+  const char* routes = "  all:\n    sources: [feed]\n    destinations: [steady, moving]\n";
+  DeliveryEngine e(destinations(steady.port(), moved.port()), routes);
+  MllpTestClient feed(e.port());
+  REQUIRE(feed.connected());
+  CHECK(aa_of(feed, "KEEP1") == "AA");
+  REQUIRE(steady.wait_received(1));
+  REQUIRE(moved.wait_received(1));
+  // steady holds its answer to KEEP2 while `moving` moves host: the reload neither cuts nor
+  // waits for steady's send, and its connection stays.
+  steady.set_reply_delay(std::chrono::milliseconds(300));
+  CHECK(aa_of(feed, "KEEP2") == "AA");
+  REQUIRE(steady.wait_received(2));
+  REQUIRE(moved.wait_received(2));
+
+  REQUIRE(e.reconfigure(destinations(steady.port(), moved_to.port()), routes));
+  CHECK(logs.count("deliveries_restarted", "restarted=moving kept=1") == 1);
+  CHECK(logs.count("dispatcher_draining", "destination=steady") == 0);
+  CHECK(logs.count("dispatcher_started", "destination=moving") == 2);
+  CHECK(logs.count("dispatcher_started", "destination=steady") == 1);
+
+  steady.set_reply_delay(std::chrono::milliseconds(0));
+  CHECK(aa_of(feed, "KEEP3") == "AA");
+  REQUIRE(steady.wait_received(3));
+  REQUIRE(moved_to.wait_received(1));
+  REQUIRE(e.eventually([&] {
+    auto d = e.deliveries_of("KEEP3");
+    return d.size() == 2 && d[0].state == "sent" && d[1].state == "sent";
+  }));
+  CHECK(steady.received() == std::vector<std::string>{"KEEP1", "KEEP2", "KEEP3"});
+  CHECK(steady.connections_accepted() == 1);  // one connection throughout
+  CHECK(moved.received() == std::vector<std::string>{"KEEP1", "KEEP2"});
+  CHECK(moved_to.received() == std::vector<std::string>{"KEEP3"});
+  // The admin view serves the kept dispatcher from the new side.
+  auto status = e.deliveries().destination("steady");
+  REQUIRE(status);
+  CHECK(status->sent == 3);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reload-under-load test for irwell: SIGHUP `irwell run` many times while senders keep
-sending and two subscribers receive, each reload changing the destinations (retry settings)
-and adding or removing a second MLLP source. Checks that no sender connection was dropped
+sending and two subscribers receive, each reload changing one destination's retry settings
+(the other must keep running) and adding or removing a second MLLP source. Checks that no sender connection was dropped
 (the feed's source never changes), that no reload restarted the engine, and that every
 acknowledged message was delivered to both destinations in order (per patient in lane mode),
 and none twice: the subscribers answer at once, so a replaced delivery side's sends in flight
@@ -26,9 +26,12 @@ NAME = "reload_test"
 
 
 def config_text(work, port, fifo_port, lanes_port, variant):
-    # variant 0 and 1 differ in both destinations' retry settings and in the `lab_in` source.
-    retry = "50ms" if variant == 0 else "60ms"
-    lab = "" if variant == 0 else "  lab_in:\n    type: mllp\n    port: 0\n"
+    # Variants 0, 1, 2, 3 in turn: each step changes one destination's retry settings (fifo on
+    # the way to 1 and to 3, lanes on the way to 2 and to 0), so the other is kept running, and
+    # adds or removes the `lab_in` source.
+    fifo_retry = "60ms" if variant in (1, 2) else "50ms"
+    lanes_retry = "60ms" if variant in (2, 3) else "50ms"
+    lab = "" if variant % 2 == 0 else "  lab_in:\n    type: mllp\n    port: 0\n"
     return ("storage:\n  data_dir: %s/data\nadmin:\n  enabled: false\n"
             "sources:\n  pas_in:\n    type: mllp\n    port: %d\n%s"
             "destinations:\n"
@@ -38,7 +41,7 @@ def config_text(work, port, fifo_port, lanes_port, variant):
             "    lane_key: PID-3.1\n    lanes: 4\n    retry_initial: %s\n"
             "    retry_max: 500ms\n"
             "routes:\n  all:\n    sources: [pas_in]\n    destinations: [fifo, lanes]\n"
-            % (work, port, lab, fifo_port, retry, lanes_port, retry))
+            % (work, port, lab, fifo_port, fifo_retry, lanes_port, lanes_retry))
 
 
 class EngineLog:
@@ -49,6 +52,7 @@ class EngineLog:
         self.file = open(path, "w")
         self.cond = threading.Condition()
         self.counts = {}
+        self.restarts = []  # the deliveries_restarted lines
 
     def write(self, line):
         self.file.write(line)
@@ -56,11 +60,17 @@ class EngineLog:
             if word.startswith("event="):
                 with self.cond:
                     self.counts[word[6:]] = self.counts.get(word[6:], 0) + 1
+                    if word == "event=deliveries_restarted":
+                        self.restarts.append(line)
                     self.cond.notify_all()
 
     def count(self, event):
         with self.cond:
             return self.counts.get(event, 0)
+
+    def count_restarts(self, also):
+        with self.cond:
+            return sum(1 for line in self.restarts if also in line.split())
 
     def wait_count(self, event, n, timeout=60):
         with self.cond:
@@ -93,7 +103,7 @@ def main():
     for i in range(reloads):
         if not traffic.wait_acked(len(traffic.acked) + rng.randint(20, 300)):
             sys.exit("%s: traffic stalled (see %s)" % (NAME, work))
-        write_config((i + 1) % 2)
+        write_config((i + 1) % 4)
         engine.proc.send_signal(signal.SIGHUP)
         if not log.wait_count("config_reloaded", i + 1):
             sys.exit("%s: reload %d did not finish (see %s)" % (NAME, i + 1, work))
@@ -127,6 +137,8 @@ def main():
         problems.append("a reload restarted the engine")
     if log.count("deliveries_restarted") != reloads or log.count("sources_restarted") != reloads:
         problems.append("not every reload restarted the delivery side and the lab_in source")
+    if log.count_restarts("kept=1") != reloads:
+        problems.append("a reload restarted the destination whose settings did not change")
     # A send is cut short (and sent again) only when a drain runs out: at most one per lane
     # per expired drain (the fifo destination has 1 lane, the lanes one 4).
     expired = log.count("dispatcher_drain_expired")
