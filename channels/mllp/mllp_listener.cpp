@@ -24,6 +24,21 @@ MllpListener::MllpListener(asio::io_context& io, const config::SourceConfig& sou
       grace_timer_(io),
       completions_(std::make_shared<CompletionMailbox>(io.get_executor())) {}
 
+void MllpListenerCounters::carry_over(const MllpListenerCounters& previous) {
+  for (auto member :
+       {&MllpListenerCounters::connections_accepted, &MllpListenerCounters::connections_refused,
+        &MllpListenerCounters::frames, &MllpListenerCounters::accepted,
+        &MllpListenerCounters::rejected, &MllpListenerCounters::duplicates,
+        &MllpListenerCounters::commit_failures, &MllpListenerCounters::replies,
+        &MllpListenerCounters::junk_bytes, &MllpListenerCounters::frames_aborted,
+        &MllpListenerCounters::frames_oversize, &MllpListenerCounters::empty_frames,
+        &MllpListenerCounters::tls_handshakes_failed}) {
+    (this->*member)
+        .fetch_add((previous.*member).load(std::memory_order_relaxed), std::memory_order_relaxed);
+  }
+  ack_latency.add(previous.ack_latency.snapshot());
+}
+
 MllpListener::~MllpListener() = default;
 
 Status<> MllpListener::bind() {

@@ -64,6 +64,10 @@ struct MllpListenerCounters {
   std::atomic<uint64_t> empty_frames{0};           // A12
   std::atomic<uint64_t> tls_handshakes_failed{0};  // not TLS, bad certificate, timeout
   LatencyHistogram ack_latency;  // frames read -> their ACKs written
+
+  // Adds `previous`'s counts (all but connections_open) and latencies: a listener replaced by a
+  // reload carries its predecessor's totals, so the source's figures do not fall back to zero.
+  void carry_over(const MllpListenerCounters& previous);
 };
 
 class MllpListener {
@@ -90,6 +94,7 @@ class MllpListener {
   uint16_t port() const { return port_; }
   const std::string& source() const { return source_.name; }
   const MllpListenerCounters& counters() const { return counters_; }
+  MllpListenerCounters& counters() { return counters_; }
 
  private:
   boost::asio::awaitable<void> accept_loop();

@@ -608,10 +608,11 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
                                        {"kept", kept.size()}});
   }
 
-  // 4. The sources that leave stop as at shutdown; their objects go once their sessions ended.
+  // 4. The sources that leave stop as at shutdown; their objects go once their sessions ended
+  //    and their successors took their counts (step 5).
+  std::vector<std::unique_ptr<channels::MllpListener>> stopping;
+  std::vector<std::unique_ptr<pipeline::Ingest>> unused;
   if (!leaving.empty()) {
-    std::vector<std::unique_ptr<channels::MllpListener>> stopping;
-    std::vector<std::unique_ptr<pipeline::Ingest>> unused;
     {
       std::unique_lock lock(e.sources_mutex);
       for (const std::string& name : leaving) {
@@ -640,10 +641,6 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
       }
     });
     all_ended.get_future().wait();
-    on_network_thread(e, [&] {
-      stopping.clear();
-      unused.clear();
-    });
   }
   // 5. The sources that come: bind those that waited for a port, then serve.
   on_network_thread(e, [&] {
@@ -658,11 +655,17 @@ Status<ReconfigureFailure> Engine::reconfigure(const config::Config& config,
     std::unique_lock lock(e.sources_mutex);
     for (NewListener& n : ready) {
       n.ingest->set_router(*e.router);  // built before the swap: it holds the previous router
+      for (const auto& old : stopping) {  // a changed source keeps its figures
+        if (old->source() == n.listener->source())
+          n.listener->counters().carry_over(old->counters());
+      }
       n.listener->start();
       e.ingests.push_back(std::move(n.ingest));
       e.listeners.push_back(std::move(n.listener));
     }
     e.config.sources = config.sources;
+    stopping.clear();
+    unused.clear();
   });
   if (!leaving.empty() || !coming.empty()) {
     // Retention is per source: the pruner learns the new list.

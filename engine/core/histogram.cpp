@@ -28,4 +28,13 @@ HistogramSnapshot LatencyHistogram::snapshot() const {
   return s;
 }
 
+void LatencyHistogram::add(const HistogramSnapshot& other) {
+  uint64_t below = 0;
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    buckets_[i].fetch_add(other.cumulative[i] - below, std::memory_order_relaxed);
+    below = other.cumulative[i];
+  }
+  sum_ns_.fetch_add(static_cast<uint64_t>(other.sum_seconds * 1e9), std::memory_order_relaxed);
+}
+
 }  // namespace irwell

@@ -43,6 +43,8 @@ class LatencyHistogram {
 
   void record(Duration d);
   HistogramSnapshot snapshot() const;
+  // Adds another histogram's observations (a replaced listener's, carried over).
+  void add(const HistogramSnapshot& other);
 
  private:
   std::array<std::atomic<uint64_t>, kLatencyBucketBounds.size() + 1> buckets_{};  // not cumulative

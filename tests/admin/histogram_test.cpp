@@ -43,3 +43,19 @@ TEST_CASE("histogram: recording from several threads loses nothing", "[admin][hi
   CHECK(s.cumulative[2] == 40000);  // all <= 0.5 ms
   CHECK(s.sum_seconds == Approx(10000 * (0.0001 + 0.0002 + 0.0003 + 0.0004)));
 }
+
+TEST_CASE("histogram: add() takes over another's observations bucket by bucket",
+          "[admin][histogram]") {
+  LatencyHistogram before, after;
+  before.record(1ms);
+  before.record(3ms);
+  before.record(20s);
+  after.record(3ms);
+  after.add(before.snapshot());
+  auto s = after.snapshot();
+  CHECK(s.count == 4);
+  CHECK(s.cumulative[3] == 1);      // <= 0.001: before's 1 ms
+  CHECK(s.cumulative[5] == 3);      // <= 0.005: both 3 ms too
+  CHECK(s.cumulative.back() == 4);  // +Inf: before's 20 s too
+  CHECK(s.sum_seconds == Approx(20.007));
+}

@@ -62,11 +62,13 @@ class DeliveryEngine {
     start();
   }
   // The running engine reconfigured in place for new `destinations` and `routes` (a reload
-  // that changes them): the delivery side is rebuilt, the listener and its connections kept.
-  Status<app::Engine::ReconfigureFailure> reconfigure(std::string destinations,
-                                                      std::string routes) {
+  // that changes them): the delivery side is rebuilt, the listener and its connections kept
+  // unless `feed_settings` (YAML lines under the feed source) change it.
+  Status<app::Engine::ReconfigureFailure> reconfigure(std::string destinations, std::string routes,
+                                                      std::string feed_settings = "") {
     destinations_ = std::move(destinations);
     routes_ = std::move(routes);
+    feed_settings_ = std::move(feed_settings);
     config::Config loaded = load(started_port_);  // the listener's settings as running
     auto router = pipeline::build_router(loaded, app::builtin_registry());
     REQUIRE(router);
@@ -141,8 +143,8 @@ class DeliveryEngine {
   config::Config load(uint16_t port) {
     const std::string yaml = fmt::format(
         "storage:\n  data_dir: {}\nadmin:\n  enabled: false\nsources:\n  feed:\n    type: mllp\n"
-        "    port: {}\ndestinations:\n{}routes:\n{}",
-        (dir.path() / "data").string(), port, destinations_, routes_);
+        "    port: {}\n{}destinations:\n{}routes:\n{}",
+        (dir.path() / "data").string(), port, feed_settings_, destinations_, routes_);
     write_file(dir.path() / "routes.yaml", yaml);
     auto loaded = config::load_config(dir.path() / "routes.yaml", app::builtin_registry());
     if (!loaded) {
@@ -153,7 +155,7 @@ class DeliveryEngine {
     return std::move(loaded).value();
   }
 
-  std::string destinations_, routes_;
+  std::string destinations_, routes_, feed_settings_;
   const Clock* clock_;
   uint16_t port_ = 0;          // the listener's port (0 until the first start picks one)
   uint16_t started_port_ = 0;  // the port the running engine's config gave (0 the first time)

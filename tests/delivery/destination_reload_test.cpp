@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "channels/mllp/mllp_listener.h"
 #include "delivery_harness.h"
 #include "test_subscriber.h"
 #include "tests/pipeline/ingest_fixtures.h"
@@ -202,4 +203,30 @@ TEST_CASE("a reload restarts only the destination that changed; the others keep 
   auto status = e.deliveries().destination("steady");
   REQUIRE(status);
   CHECK(status->sent == 3);
+}
+
+TEST_CASE("a source restarted by a reload keeps its counts", "[delivery]") {
+  TestSubscriber sub;
+  DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);
+  {
+    MllpTestClient feed(e.port());
+    REQUIRE(feed.connected());
+    CHECK(aa_of(feed, "CNT1") == "AA");
+    CHECK(aa_of(feed, "CNT2") == "AA");
+  }
+  const auto* before = e.engine->counters("feed");
+  REQUIRE(before);
+  CHECK(before->accepted == 2);
+  // The feed's own settings change: its listener is replaced (as at a stop and start).
+  REQUIRE(e.reconfigure(mllp_destination(sub.port()), kRouteAllToSub, "    ack_mode: enhanced\n"));
+  MllpTestClient feed(e.engine->port("feed").value_or(0));  // port 0 again: a new one
+  REQUIRE(feed.connected());
+  CHECK(aa_of(feed, "CNT3") == "CA");  // the new listener, with its new settings
+  const auto* after = e.engine->counters("feed");
+  REQUIRE(after);
+  CHECK(after != before);
+  CHECK(after->accepted == 3);
+  CHECK(after->connections_accepted == 2);
+  // The first two ACKs' latencies came along (the third may still be on its way in).
+  CHECK(after->ack_latency.snapshot().count >= 2);
 }
