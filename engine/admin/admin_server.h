@@ -9,12 +9,14 @@
 // stop() on the io_context's thread, or before it runs (asio::post(io, [&]{ server.stop(); })).
 // The accept loop keeps the io_context busy until stop(): the engine's shutdown must call it
 // (with the listeners' stop) for run() to return. After stop() nothing of the server keeps the
-// io_context busy (a request still on the worker finishes, then its connection closes). The backend and clock are
-// borrowed and, like the server itself, must outlive the io_context's run().
+// io_context busy (a request still on the worker finishes, then its connection closes). The backend
+// and clock are borrowed and, like the server itself, must outlive the io_context's run().
 //
 // Threads: sockets live on the io_context's thread; each request is handled on the server's
 // one worker thread, so a slow store search never blocks the network thread (DESIGN.md
-// "Threads"). port() is safe from any thread.
+// "Threads"). POST /api/v1/reload runs on a second worker of its own, since it waits for the
+// engine to carry the reload out: other requests are answered meanwhile, and reloads queue one
+// behind another. port() is safe from any thread.
 //
 // Limits: request headers beyond max_header_bytes get 431, bodies beyond max_body_bytes 413,
 // malformed requests 400, each then closed. A connection idle (or a request arriving slower)
@@ -101,7 +103,11 @@ class AdminServer {
   uint64_t next_connection_ = 0;
   bool stopping_ = false;
   uint16_t port_ = 0;
-  // Last member: destroyed (joined) first, so no request is still running on the handler.
+  // Last members: destroyed (joined) first, so no request is still running on the handler.
+  // Reloads have a thread of their own: one waits for the engine to apply the new config (up to
+  // the drain grace with a hung subscriber), and /healthz, /metrics and the dashboard must keep
+  // answering meanwhile.
+  boost::asio::thread_pool reload_worker_{1};
   boost::asio::thread_pool worker_{1};
 };
 

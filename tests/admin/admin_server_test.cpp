@@ -495,6 +495,32 @@ TEST_CASE("admin: an accepted reload is carried out once its reply is written", 
   CHECK(applies == 1);
 }
 
+TEST_CASE("admin: other requests are answered while a reload waits for the engine", "[admin]") {
+  TestServer s;
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> first{true};
+  s.backend.set_reload_wait([&entered, &first, released] {
+    if (first.exchange(false)) entered.set_value();
+    released.wait();
+  });
+  auto reload =
+      std::async(std::launch::async, [&] { return s.post("/api/v1/reload", "admin-token"); });
+  REQUIRE(entered.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  // The reload is held inside the engine; probes, scrapes and the dashboard still get answers.
+  auto health = std::async(std::launch::async, [&] { return s.get("/healthz"); });
+  auto metrics = std::async(std::launch::async, [&] { return s.get("/metrics", "viewer-token"); });
+  const bool answered = health.wait_for(std::chrono::seconds(5)) == std::future_status::ready &&
+                        metrics.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  release.set_value();
+  CHECK(answered);
+  CHECK(health.get().status == 200);
+  CHECK(metrics.get().status == 200);
+  CHECK(reload.get().status == 200);
+  CHECK(s.backend.reloads() == 1);
+}
+
 TEST_CASE("admin: history returns the samples taken, oldest first", "[admin]") {
   admin::AdminServerOptions o;
   o.api.sample_interval = Duration::zero();  // no sampler: this test takes the samples

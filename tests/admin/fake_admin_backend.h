@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -289,6 +290,12 @@ class FakeAdminBackend final : public admin::AdminBackend {
     std::lock_guard lock(mu_);
     reload_ = std::move(r);
   }
+  // Called inside every reload(), outside the fake's lock: a reload the engine takes a while to
+  // carry out (it waits for deliveries in flight to finish).
+  void set_reload_wait(std::function<void()> wait) {
+    std::lock_guard lock(mu_);
+    reload_wait_ = std::move(wait);
+  }
   void add_patient(std::string nhs, admin::PatientRecord r) {
     std::lock_guard lock(mu_);
     patients_[std::move(nhs)] = std::move(r);
@@ -329,8 +336,14 @@ class FakeAdminBackend final : public admin::AdminBackend {
   delivery::DeliveryControl& delivery() override { return delivery_; }
   store::MessageStore& store() override { return store_; }
   Result<admin::ReloadOutcome> reload(std::string_view) override {
+    std::function<void()> wait;
+    {
+      std::lock_guard lock(mu_);
+      ++reloads_;
+      wait = reload_wait_;
+    }
+    if (wait) wait();
     std::lock_guard lock(mu_);
-    ++reloads_;
     return reload_;
   }
   bool may_override(std::string_view role) const override {
@@ -354,6 +367,7 @@ class FakeAdminBackend final : public admin::AdminBackend {
   std::vector<admin::RouteStatus> routes_;
   std::vector<admin::NamedHistogram> ack_, delivery_latency_;
   admin::ReloadOutcome reload_{.ok = true};
+  std::function<void()> reload_wait_;
   std::map<std::string, admin::PatientRecord> patients_;
   int reloads_ = 0;
   bool last_include_withheld_ = false;
