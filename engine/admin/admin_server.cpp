@@ -37,14 +37,6 @@ unsigned read_error_status(const beast::error_code& ec) {
   return 0;
 }
 
-// POST /api/v1/reload, with or without a query: handled on the reload worker.
-bool is_reload(const HttpRequest& r) {
-  constexpr std::string_view kPath = "/api/v1/reload";
-  std::string_view t = r.target;
-  return r.method == "POST" && t.starts_with(kPath) &&
-         (t.size() == kPath.size() || t[kPath.size()] == '?');
-}
-
 void close_stream(beast::tcp_stream& stream) {
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -204,7 +196,7 @@ asio::awaitable<HttpResponse> AdminServer::run_handler(HttpRequest request) {
 
 asio::awaitable<HttpResponse> AdminServer::handle(HttpRequest request) {
   // Runs the handler on a worker thread and resumes here, on the network thread.
-  auto& worker = is_reload(request) ? reload_worker_ : worker_;
+  auto& worker = ApiHandler::waits_for_engine(request) ? reload_worker_ : worker_;
   co_return co_await asio::co_spawn(worker, run_handler(std::move(request)), asio::use_awaitable);
 }
 

@@ -591,6 +591,13 @@ HttpResponse ApiHandler::audit(Call& call) {
   return json_response(200, w.take());
 }
 
+bool ApiHandler::waits_for_engine(const HttpRequest& request) {
+  constexpr std::string_view kPath = "/api/v1/reload";
+  const std::string_view t = request.target;
+  return request.method == "POST" && t.starts_with(kPath) &&
+         (t.size() == kPath.size() || t[kPath.size()] == '?');
+}
+
 HttpResponse ApiHandler::reload(Call& call) {
   if (!call.params.empty()) return error_response(400, "reload takes no parameters");
   auto r = backend_.reload(call.who->name);

@@ -44,10 +44,10 @@
 namespace irwell::admin {
 
 struct HttpRequest {
-  std::string method;         // GET, POST, ...
-  std::string target;         // path and query, e.g. /api/v1/messages?control_id=X
-  std::string authorization;  // the Authorization header, "" when absent
-  std::string body;
+  std::string method{};         // GET, POST, ...
+  std::string target{};         // path and query, e.g. /api/v1/messages?control_id=X
+  std::string authorization{};  // the Authorization header, "" when absent
+  std::string body{};
 };
 
 struct HttpResponse {
@@ -74,6 +74,9 @@ class ApiHandler {
              const Clock& clock, ApiOptions options = {});
 
   HttpResponse handle(const HttpRequest& request);
+  // True for a request whose handling waits for the engine to act (POST /api/v1/reload, with
+  // or without a query), not only for the store: the server gives those a thread of their own.
+  static bool waits_for_engine(const HttpRequest& request);
   // Appends one sample of the engine's totals to the history (the server's timer calls it).
   void take_sample();
   const ApiOptions& options() const { return options_; }

@@ -519,6 +519,12 @@ TEST_CASE("admin: other requests are answered while a reload waits for the engin
   CHECK(metrics.get().status == 200);
   CHECK(reload.get().status == 200);
   CHECK(s.backend.reloads() == 1);
+  // Which requests get the reload's thread.
+  CHECK(admin::ApiHandler::waits_for_engine({.method = "POST", .target = "/api/v1/reload"}));
+  CHECK(admin::ApiHandler::waits_for_engine({.method = "POST", .target = "/api/v1/reload?x=1"}));
+  CHECK_FALSE(admin::ApiHandler::waits_for_engine({.method = "GET", .target = "/api/v1/reload"}));
+  CHECK_FALSE(admin::ApiHandler::waits_for_engine({.method = "POST", .target = "/api/v1/reloadx"}));
+  CHECK_FALSE(admin::ApiHandler::waits_for_engine({.method = "GET", .target = "/healthz"}));
 }
 
 TEST_CASE("admin: history returns the samples taken, oldest first", "[admin]") {

@@ -4,6 +4,7 @@
 // flags and retry times carry over; what cannot be swapped in place is refused untouched.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <future>
 
 #include "channels/mllp/mllp_listener.h"
 #include "delivery_harness.h"
@@ -139,15 +140,22 @@ TEST_CASE("a destination that cannot be built is refused before anything stops",
 TEST_CASE("a reload awaits the answer to a send in flight, so the subscriber gets it once",
           "[delivery]") {
   TestSubscriber sub;
-  sub.set_reply_delay(std::chrono::milliseconds(300));
+  LogWatcher logs;
+  sub.hold_replies();
   DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);
   MllpTestClient feed(e.port());
   REQUIRE(feed.connected());
   CHECK(aa_of(feed, "RL1") == "AA");
   REQUIRE(sub.wait_received(1));  // RL1 is in flight: the subscriber holds its answer
+  // The subscriber answers once the reload is draining, i.e. while the reload waits for it.
+  auto answered = std::async(std::launch::async, [&] {
+    const bool draining = logs.wait_for("dispatcher_draining", 1, "in_flight=1");
+    sub.release_replies();
+    return draining;
+  });
   // A changed setting of the destination restarts the delivery side meanwhile.
   REQUIRE(e.reconfigure(mllp_destination(sub.port(), "    max_attempts: 50\n"), kRouteAllToSub));
-  sub.set_reply_delay(std::chrono::milliseconds(0));
+  CHECK(answered.get());
   CHECK(aa_of(feed, "RL2") == "AA");
   REQUIRE(sub.wait_received(2));
   REQUIRE(e.eventually([&] { return e.state_of("RL2") == "sent"; }));
@@ -176,7 +184,7 @@ TEST_CASE("a reload restarts only the destination that changed; the others keep 
   REQUIRE(moved.wait_received(1));
   // steady holds its answer to KEEP2 while `moving` moves host: the reload neither cuts nor
   // waits for steady's send, and its connection stays.
-  steady.set_reply_delay(std::chrono::milliseconds(300));
+  steady.hold_replies();
   CHECK(aa_of(feed, "KEEP2") == "AA");
   REQUIRE(steady.wait_received(2));
   REQUIRE(moved.wait_received(2));
@@ -187,7 +195,7 @@ TEST_CASE("a reload restarts only the destination that changed; the others keep 
   CHECK(logs.count("dispatcher_started", "destination=moving") == 2);
   CHECK(logs.count("dispatcher_started", "destination=steady") == 1);
 
-  steady.set_reply_delay(std::chrono::milliseconds(0));
+  steady.release_replies();
   CHECK(aa_of(feed, "KEEP3") == "AA");
   REQUIRE(steady.wait_received(3));
   REQUIRE(moved_to.wait_received(1));

@@ -1,6 +1,7 @@
 // Delivery to an MLLP subscriber over real sockets: every answer a subscriber can give ends in
 // the state it should (issue #6), order holds, nothing ACKed is lost across restarts.
 #include <catch2/catch.hpp>
+#include <future>
 
 #include "delivery_harness.h"
 #include "test_subscriber.h"
@@ -195,12 +196,19 @@ TEST_CASE("queued deliveries survive a restart and go out in order", "[delivery]
 TEST_CASE("a stop waits for the answer to a send in flight, so it is not sent again",
           "[delivery]") {
   TestSubscriber sub;
-  sub.set_reply_delay(std::chrono::milliseconds(300));
+  LogWatcher logs;
+  sub.hold_replies();
   DeliveryEngine e(mllp_destination(sub.port()), kRouteAllToSub);  // shutdown grace 2 s
   e.send({adt("DRAIN1")});
   REQUIRE(sub.wait_received(1));  // in flight: the subscriber has it and holds its answer
-  e.stop();                       // planned stop (SIGTERM): the answer is awaited and recorded
-  sub.set_reply_delay(std::chrono::milliseconds(0));
+  // The subscriber answers once the stop is draining, i.e. while the stop waits for it.
+  auto answered = std::async(std::launch::async, [&] {
+    const bool draining = logs.wait_for("dispatcher_draining", 1, "in_flight=1");
+    sub.release_replies();
+    return draining;
+  });
+  e.stop();  // planned stop (SIGTERM): the answer is awaited and recorded
+  CHECK(answered.get());
   e.start();
   auto d = e.deliveries_of("DRAIN1");
   REQUIRE(d.size() == 1);

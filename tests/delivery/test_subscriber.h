@@ -36,8 +36,20 @@ class TestSubscriber {
 
   uint16_t port() const { return port_; }
   void set_mode(Mode m) { mode_ = m; }
-  // Every answer waits this long after its message arrived (a slow subscriber); 0 = at once.
-  void set_reply_delay(std::chrono::milliseconds d) { reply_delay_ms_ = d.count(); }
+  // From hold_replies() until release_replies(), answers wait (a subscriber slow to answer:
+  // what it has received is recorded at once, the ACK goes out on release). down() releases
+  // them too, so its threads can end.
+  void hold_replies() {
+    std::lock_guard lock(mu_);
+    holding_ = true;
+  }
+  void release_replies() {
+    {
+      std::lock_guard lock(mu_);
+      holding_ = false;
+    }
+    cv_.notify_all();
+  }
 
   void up() {
     std::lock_guard lock(mu_);
@@ -72,7 +84,9 @@ class TestSubscriber {
       accept = std::move(accept_thread_);
       conns = std::move(conn_threads_);
       conn_threads_.clear();
+      holding_ = false;
     }
+    cv_.notify_all();
     if (accept.joinable()) accept.join();
     for (auto& t : conns) t.join();
     std::lock_guard lock(mu_);
@@ -137,8 +151,9 @@ class TestSubscriber {
           ::shutdown(fd, SHUT_RDWR);
           return;
         }
-        if (const auto delay = reply_delay_ms_.load(); delay > 0) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        {
+          std::unique_lock lock(mu_);
+          cv_.wait(lock, [this] { return !holding_; });
         }
         const char* code = mode == Mode::ae ? "AE" : mode == Mode::ar ? "AR" : "AA";
         const std::string acked = mode == Mode::wrong_id ? id + "X" : id;
@@ -152,10 +167,10 @@ class TestSubscriber {
 
   std::atomic<Mode> mode_{Mode::aa};
   std::atomic<size_t> accepted_{0};
-  std::atomic<int64_t> reply_delay_ms_{0};
   uint16_t port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
+  bool holding_ = false;  // guarded by mu_
   int listen_fd_ = -1;
   std::thread accept_thread_;
   std::vector<int> conn_fds_;
